@@ -1,0 +1,243 @@
+"""The ``papertrends`` command line (Typer).
+
+Heavy libraries (Prefect, dbt, GX, torch) are imported inside the commands that use them, so
+``papertrends --help`` and ``papertrends status`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.settings import get_settings
+
+app = typer.Typer(
+    help="papertrends: research-paper abstracts -> a validated trend-analytics warehouse.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+class Source(StrEnum):
+    hf_daily = "hf-daily"
+    arxiv_atom = "arxiv-atom"
+    arxiv_jsonl = "arxiv-jsonl"
+    hf_page = "hf-page"
+
+
+class TaskRunnerName(StrEnum):
+    threads = "threads"
+    dask = "dask"
+
+
+class Window(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
+SourceOpt = Annotated[Source, typer.Option("--source", help="Which feed to read.")]
+InputOpt = Annotated[
+    Path | None,
+    typer.Option("--input", help="A saved file or folder; without it, the live API."),
+]
+RunnerOpt = Annotated[
+    TaskRunnerName,
+    typer.Option("--task-runner", help="threads (default) or a Dask cluster via prefect-dask."),
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option("--dask-address", help="Scheduler address; omitted: a local Dask cluster."),
+]
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    source: SourceOpt = Source.hf_daily,
+    input: InputOpt = None,
+    since: DateOpt = None,
+    until: DateOpt = None,
+    task_runner: RunnerOpt = TaskRunnerName.threads,
+    dask_address: DaskOpt = None,
+) -> None:
+    """Run the whole pipeline: ingest -> tag -> dbt build -> validate -> publish.
+
+    Exits 0 only when the run published; a run that fails its checks leaves the published
+    warehouse as it was and exits 1, naming the failed checks.
+    """
+    from flows.pipeline import RunRequest, run_pipeline
+
+    request = RunRequest(
+        source=source.value,
+        input=input,
+        since=_day(since),
+        until=_day(until),
+        task_runner=task_runner.value,
+        dask_address=dask_address,
+    )
+    result = _guarded(lambda: run_pipeline(get_settings(), request))
+    console.print(result.summary())
+    if not result.published:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    source: SourceOpt = Source.hf_daily,
+    input: InputOpt = None,
+    since: DateOpt = None,
+    until: DateOpt = None,
+) -> None:
+    """Ingest one feed into the lake (no tagging, no publishing)."""
+    from flows.pipeline import RunRequest, run_ingest
+
+    request = RunRequest(source=source.value, input=input, since=_day(since), until=_day(until))
+    counts = _guarded(lambda: run_ingest(get_settings(), request))
+    console.print(
+        f"read {counts.read}  new {counts.new}  updated {counts.updated}  "
+        f"unchanged {counts.unchanged}  quarantined {counts.quarantined}"
+    )
+
+
+@app.command()
+def backfill(
+    since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day")],
+    until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day")],
+    input: InputOpt = None,
+    source: SourceOpt = Source.hf_daily,
+    task_runner: RunnerOpt = TaskRunnerName.threads,
+    dask_address: DaskOpt = None,
+) -> None:
+    """Run the pipeline over a date range (the live API, or a folder of saved responses)."""
+    if since > until:
+        _fail("--since is after --until")
+    run(source, input, since, until, task_runner, dask_address)
+
+
+@app.command()
+def status() -> None:
+    """What the published warehouse holds, the active run, and the last runs."""
+    from flows.status import collect_status
+
+    info = collect_status(get_settings())
+    console.print_json(json.dumps(info, default=str))
+
+
+@app.command()
+def runs(limit: Annotated[int, typer.Option(help="How many, newest first")] = 20) -> None:
+    """List past runs (published or not)."""
+    from flows.audit import list_runs
+
+    table = Table("run_id", "status", "published", "started", "read", "loaded", "quarantined")
+    for r in list_runs(get_settings())[:limit]:
+        table.add_row(
+            r.run_id,
+            r.status,
+            "yes" if r.published else "no",
+            str(r.started_at),
+            str(r.read),
+            str(r.loaded),
+            str(r.quarantined),
+        )
+    console.print(table)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="A run id from `papertrends runs`")],
+    open_docs: Annotated[
+        bool, typer.Option("--open", help="Open the Data Docs in a browser")
+    ] = False,
+) -> None:
+    """Print one run's validation report (or open its Data Docs)."""
+    from flows.reports import find_report, load_report_markdown
+
+    settings = get_settings()
+    folder = _guarded(lambda: find_report(settings, run_id))
+    console.print(load_report_markdown(settings, run_id))
+    docs = folder / "data_docs" / "index.html"
+    if docs.exists():
+        console.print(f"Data Docs: {docs}")
+        if open_docs:
+            import webbrowser
+
+            webbrowser.open(docs.as_uri())
+
+
+@app.command()
+def serve(
+    cron: Annotated[str | None, typer.Option(help="Cron schedule (default from settings)")] = None,
+    input: InputOpt = None,
+) -> None:
+    """Serve the pipeline as a Prefect deployment on a cron schedule (needs PREFECT_API_URL)."""
+    from flows.schedule import serve_pipeline
+
+    _guarded(lambda: serve_pipeline(get_settings(), cron=cron, input=input))
+
+
+@app.command()
+def dashboard(port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1")] = None) -> None:
+    """Start the Streamlit dashboard over the published warehouse."""
+    from flows.dashboard_launcher import run_dashboard
+
+    raise typer.Exit(run_dashboard(get_settings(), port))
+
+
+@app.command()
+def digest(
+    day: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Day (default: latest published)"),
+    ] = None,
+    window: Annotated[Window, typer.Option(help="Trend window")] = Window.week,
+    send: Annotated[bool, typer.Option(help="Email it with the SMTP settings")] = False,
+) -> None:
+    """Render the trend digest as HTML and Markdown (and optionally email it)."""
+    from flows.digest import render_digest, send_digest
+
+    settings = get_settings()
+    result = _guarded(lambda: render_digest(settings, date=_day(day), window=window.value))
+    console.print(f"digest: {result.html_path}\n        {result.markdown_path}")
+    if send:
+        _guarded(lambda: send_digest(settings, result))
+        console.print("sent")
+
+
+def _guarded(fn):
+    """Turn the errors a user can fix into a clear message and exit code 2."""
+    from flows.errors import UserError
+
+    try:
+        return fn()
+    except UserError as exc:
+        _fail(str(exc), code=2)
+    except KeyboardInterrupt:
+        _fail("interrupted", code=130)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,226 @@
+"""The Prefect flows ``ingest`` and ``pipeline``: ingest -> tag -> transform -> validate -> publish.
+
+Every task is a thin wrapper over a plain function of the module that owns the stage; this
+module only sequences them and applies the publish gate: the candidate warehouse replaces the
+published one only when ``dbt build`` and the GX checkpoint both pass.
+
+Stage modules are imported inside the tasks, so a worker only loads what its stage needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from flows.runlock import RunLock
+from flows.settings import Settings, get_settings
+
+
+class RunRequest(BaseModel):
+    """What a run reads and how it runs (the CLI options of `run`, `ingest` and `backfill`)."""
+
+    source: str = "hf-daily"
+    input: Path | None = None
+    since: date | None = None
+    until: date | None = None
+    task_runner: str = "threads"
+    dask_address: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    published: bool
+    status: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    report_dir: Path | None = None
+    recovered_lock_of: str | None = None
+
+    def summary(self) -> str:
+        published = "yes" if self.published else "no"
+        lines = [f"run {self.run_id}: {self.status} (published: {published})"]
+        if self.recovered_lock_of:
+            lines.append(f"  recovered the stale lock of killed run {self.recovered_lock_of}")
+        lines += [f"  {k}: {v}" for k, v in self.counts.items()]
+        if self.failed_checks:
+            lines.append("  failed checks:")
+            lines += [f"    - {c}" for c in self.failed_checks]
+        if self.report_dir:
+            lines.append(f"  report: {self.report_dir}")
+        return "\n".join(lines)
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+# ----------------------------------------------------------------------------- tasks
+# Stages have side effects on the lake and the warehouse: never served from a cache.
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def ingest_task(settings: Settings, request: RunRequest, run_id: str):
+    from flows.ingest import ingest
+    from flows.lake import open_lake
+
+    with open_lake(settings.lake_path) as con:
+        return ingest(
+            settings,
+            con,
+            source=request.source,
+            input=request.input,
+            since=request.since,
+            until=request.until,
+            run_id=run_id,
+        )
+
+
+@task(name="build-candidate", cache_policy=NO_CACHE)
+def build_candidate_task(settings: Settings, run_id: str) -> Path:
+    from flows.transform import build_candidate
+
+    return build_candidate(settings, run_id)
+
+
+@task(name="dbt-build", cache_policy=NO_CACHE)
+def dbt_build_task(settings: Settings, candidate: Path, run_id: str):
+    from flows.transform import run_dbt_build
+
+    return run_dbt_build(settings, candidate, run_id=run_id)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(settings: Settings, candidate: Path, run_id: str):
+    from flows.lake import open_lake
+    from flows.validate import validate_candidate
+
+    with open_lake(settings.lake_path, read_only=True) as con:
+        raw_batch = con.execute("select * from raw_papers where run_id = ?", [run_id]).df()
+    return validate_candidate(settings, candidate, run_id=run_id, raw_batch=raw_batch)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(settings: Settings, candidate: Path, run_id: str) -> Path:
+    from flows.publish import publish
+    from flows.transform import save_topic_registry
+
+    save_topic_registry(settings, candidate)
+    return publish(settings, candidate, run_id=run_id)
+
+
+def _tag(settings: Settings, request: RunRequest, run_id: str):
+    from flows.tagging.flow import tag_flow
+
+    return tag_flow(
+        settings=settings,
+        run_id=run_id,
+        task_runner=request.task_runner,
+        dask_address=request.dask_address,
+    )
+
+
+def _artifact(run_id: str, markdown: str) -> None:
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key="papertrends-run-report",
+        markdown=markdown,
+        description=f"papertrends run {run_id}",
+    )
+
+
+# ----------------------------------------------------------------------------- flows
+
+
+@flow(name="ingest")
+def ingest_flow(request: RunRequest, settings: Settings | None = None):
+    settings = settings or get_settings()
+    settings.ensure_home()
+    run_id = new_run_id()
+    with RunLock(settings.lock_path, run_id):
+        counts = ingest_task(settings, request, run_id)
+    get_run_logger().info("run %s ingest: %s", run_id, counts)
+    return counts
+
+
+@flow(name="pipeline")
+def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunResult:
+    from flows.audit import RunRecord, record_run
+    from flows.reports import report_markdown, write_report
+
+    settings = settings or get_settings()
+    settings.ensure_home()
+    log = get_run_logger()
+    run_id = new_run_id()
+    with RunLock(settings.lock_path, run_id) as lock:
+        if lock.recovered:
+            log.warning(
+                "recovered the lock of run %s (pid %s), which did not finish",
+                lock.recovered.run_id,
+                lock.recovered.pid,
+            )
+        record = RunRecord.start(run_id=run_id, source=request.source)
+        record_run(settings, None, record)
+        outcome = None
+        dbt = None
+        try:
+            counts = ingest_task(settings, request, run_id)
+            record.set_ingest(counts)
+            log.info("run %s ingest: %s", run_id, counts)
+
+            tags = _tag(settings, request, run_id)
+            record.set_tags(tags)
+            log.info("run %s tagging: %s", run_id, tags)
+
+            candidate = build_candidate_task(settings, run_id)
+            dbt = dbt_build_task(settings, candidate, run_id)
+            record.set_dbt(dbt)
+            log.info("run %s dbt build: %s", run_id, dbt)
+            if dbt.success:
+                outcome = validate_task(settings, candidate, run_id)
+                record.set_validation(outcome)
+                log.info(
+                    "run %s validation: %s passed, %s failed",
+                    run_id,
+                    outcome.passed,
+                    outcome.failed,
+                )
+            if dbt.success and outcome is not None and outcome.success:
+                record.finish(status="published", published=True)
+                record_run(settings, candidate, record)
+                publish_task(settings, candidate, run_id)
+            else:
+                record.finish(status="failed", published=False)
+                record_run(settings, candidate, record)
+        except Exception as exc:
+            record.finish(status="error", published=False, error=f"{type(exc).__name__}: {exc}")
+            record_run(settings, None, record)
+            write_report(settings, record, outcome, dbt.failures if dbt else [])
+            raise
+        report_dir = write_report(settings, record, outcome, dbt.failures if dbt else [])
+        _artifact(run_id, report_markdown(record, outcome))
+        return RunResult(
+            run_id=run_id,
+            published=record.published,
+            status=record.status,
+            counts=record.counts(),
+            failed_checks=list(record.failed_checks),
+            report_dir=report_dir,
+            recovered_lock_of=lock.recovered.run_id if lock.recovered else None,
+        )
+
+
+def run_pipeline(settings: Settings, request: RunRequest) -> RunResult:
+    return pipeline_flow(request, settings)
+
+
+def run_ingest(settings: Settings, request: RunRequest):
+    return ingest_flow(request, settings)

@@ -1,0 +1,75 @@
+"""`papertrends status`: what the published warehouse holds, the active run, the last runs.
+
+Reads only the published warehouse (read-only, short-lived) and the run reports, so it works
+while a run is active.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from flows.runlock import active_holder
+from flows.settings import Settings
+
+MARTS = (
+    "dim_papers",
+    "fct_paper_keywords",
+    "dim_topics",
+    "fct_paper_topics",
+    "fct_topic_trends",
+    "fct_keyword_trends",
+    "fct_claims",
+)
+
+
+def warehouse_summary(settings: Settings) -> dict[str, Any]:
+    path = settings.warehouse_path
+    if not path.exists():
+        return {"path": str(path), "published": False}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        rows = {
+            name: con.execute(f"select count(*) from main.{name}").fetchone()[0]  # noqa: S608
+            for name in MARTS
+            if name in present
+        }
+        info: dict[str, Any] = {"path": str(path), "published": True, "rows": rows}
+        if "dim_papers" in present:
+            first, last = con.execute(
+                "select min(activity_date), max(activity_date) from dim_papers"
+            ).fetchone()
+            info["papers_from"], info["papers_to"] = first, last
+        if "run_audit" in present:
+            last_run = con.execute(
+                "select run_id, finished_at from run_audit where published "
+                "order by finished_at desc limit 1"
+            ).fetchone()
+            if last_run:
+                info["last_published_run"] = {"run_id": last_run[0], "finished_at": last_run[1]}
+        return info
+    finally:
+        con.close()
+
+
+def collect_status(settings: Settings, last: int = 5) -> dict[str, Any]:
+    from flows.audit import list_runs
+
+    holder = active_holder(settings.lock_path)
+    return {
+        "home": str(settings.home),
+        "warehouse": warehouse_summary(settings),
+        "active_run": holder.__dict__ if holder else None,
+        "last_runs": [
+            {"run_id": r.run_id, "status": r.status, "published": r.published,
+             "started_at": r.started_at}
+            for r in list_runs(settings)[:last]
+        ],
+    }
