@@ -1,0 +1,297 @@
+"""The dashboard in a real browser: headless Chromium (Debian `chromium`) driven by Playwright.
+
+The app runs as a subprocess (``flows.dashboard_launcher.dashboard_command``) on 127.0.0.1 on a
+free port, over a published copy of the test warehouse; every expected value is computed from
+that warehouse by SQL here. Screenshots go to test-artifacts/dashboard/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.dashboard_launcher import dashboard_command
+from flows.settings import REPO_ROOT, Settings
+from tests.dashboard.warehouse_builder import copy_with_run_id, write_summary
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
+TIMEOUT_MS = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="headless Chromium not found at /usr/bin/chromium "
+        "(install it with: apt-get install -y chromium)",
+    ),
+]
+
+
+def sql(settings: Settings, query: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the dashboard exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"the dashboard did not answer at {url} within {timeout_s}s")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("dashboard") / "home"
+    settings = Settings(home=home)
+    settings.ensure_home()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DO_NOT_TRACK": "1",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    # the app starts while the test warehouse is built: it reads the file per query anyway
+    proc = subprocess.Popen(dashboard_command(settings, port), cwd=REPO_ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        shutil.copyfile(request.getfixturevalue("test_warehouse"), settings.warehouse_path)
+        published = sql(settings, "select run_id from run_audit where published "
+                                  "order by finished_at desc limit 1")[0][0]
+        now = datetime.now(UTC)
+        write_summary(settings.reports_dir, published, status="success", published=True,
+                      finished_at=now - timedelta(hours=1))
+        write_summary(settings.reports_dir, "run-failed-latest", status="failed",
+                      published=False, finished_at=now,
+                      failed_checks=["fct_claims: value out of range"])
+        wait_healthy(url, proc)
+        yield {"url": url, "settings": settings, "published_run": published}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest) -> Iterator:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def open_page(page, app: dict, path: str, heading: str):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app['url']}/{path}")
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    settle(page)
+    return expect
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the current rerun."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+
+
+def table_row(page, first_cell: str):
+    cell = page.locator("td, th").filter(has_text=re.compile(rf"^\s*{re.escape(first_cell)}\s*$"))
+    return page.locator("tr").filter(has=cell).first
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def test_topic_trends_page_shows_the_latest_window(page, app: dict) -> None:
+    settings = app["settings"]
+    expect = open_page(page, app, "", "Topic trends")
+    assert page.locator('[data-testid="stVegaLiteChart"], canvas, svg').count() > 0
+    page.get_by_text("month", exact=True).click()
+    settle(page)
+    label, n_papers = sql(settings, """
+        with top as (select topic_id, label from dim_topics order by n_papers desc, label
+                     limit 1)
+        select top.label, t.n_papers from fct_topic_trends t join top using (topic_id)
+        where t.grain = 'month' order by t.window_start desc limit 1""")[0]
+    latest = sql(settings, "select max(window_start) from fct_topic_trends where grain = 'month'")
+    expect(page.get_by_role("heading", name=re.compile(f"Latest month: {latest[0][0]:%Y-%m-%d}"))
+           ).to_be_visible()
+    # the month table replaces the week one: poll until the row shows the month's figure
+    expect(table_row(page, label).locator("td, th").nth(1)).to_have_text(str(n_papers))
+
+
+def test_rising_page_lists_topics_and_their_papers(page, app: dict) -> None:
+    settings = app["settings"]
+    expect = open_page(page, app, "rising", "Rising and emerging topics")
+    page.get_by_text("month", exact=True).click()
+    settle(page)
+    start = sql(settings, """select window_start from fct_topic_trends where grain = 'month'
+                             group by 1 having sum(n_papers) > 0 order by 1 desc limit 1""")
+    start = start[0][0]
+    label, topic_id = sql(settings, """
+        select d.label, t.topic_id from fct_topic_trends t join dim_topics d using (topic_id)
+        where t.grain = 'month' and t.window_start = ? and t.n_papers > 0
+          and (t.is_emerging or coalesce(t.change_abs, t.n_papers) > 0
+               or d.first_seen_date >= t.window_start)
+        order by t.is_emerging desc, t.zscore_8 desc nulls last, t.change_abs desc nulls last,
+                 t.n_papers desc, d.label limit 1""", [start])[0]
+    title = sql(settings, """
+        select p.title from fct_paper_topics t join dim_papers p using (paper_id)
+        where t.topic_id = ? and p.activity_date >= ? and p.activity_date < ?
+        order by p.upvotes desc, p.title limit 1""",
+                [topic_id, start, (start.replace(day=28) + timedelta(days=4)).replace(day=1)])
+    first_heading = page.locator('[data-testid="stMain"] h3').first
+    expect(first_heading).to_contain_text(label)
+    expect(page.get_by_text(title[0][0], exact=False).first).to_be_visible()
+
+
+def test_keyword_search_shows_keyphrases_and_topics(page, app: dict) -> None:
+    settings = app["settings"]
+    expect = open_page(page, app, "search", "Keyword search")
+    title, phrase, topic = sql(settings, """
+        select p.title, k.keyphrase, d.label
+        from dim_papers p join fct_paper_keywords k using (paper_id)
+        join dim_topics d on d.topic_id = p.primary_topic_id
+        where k.rank = 1 order by p.upvotes desc, p.paper_id limit 1""")[0]
+    n = sql(settings, """
+        select count(*) from dim_papers p where contains(lower(p.title), ?)
+           or contains(lower(p.abstract), ?)
+           or exists (select 1 from fct_paper_keywords k
+                      where k.paper_id = p.paper_id and contains(k.keyphrase, ?))""",
+            [phrase] * 3)[0][0]
+    box = page.get_by_label("Search titles, abstracts and keyphrases")
+    box.fill(phrase)
+    box.press("Enter")
+    expect(page.get_by_text(f"{n} papers match")).to_be_visible()
+    first = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=title).first
+    expect(first).to_be_visible()
+    text = first.inner_text()
+    assert phrase in text and topic in text
+    assert first.get_by_role("link", name="arXiv").count() == 1
+
+
+def test_claims_explorer_filters_by_unit_and_sorts_by_value(page, app: dict) -> None:
+    settings = app["settings"]
+    expect = open_page(page, app, "claims", "Claims explorer")
+    unit, n = sql(settings, """select unit, count(*) from fct_claims where unit <> ''
+                               group by 1 order by 2 asc, 1 limit 1""")[0]
+    choose(page, "Unit", unit)
+    expect(page.get_by_text(re.compile(rf"^{n} claims match"))).to_be_visible()
+    sentence, title, arxiv_url = sql(settings, """
+        select c.sentence, p.title, p.arxiv_url from fct_claims c join dim_papers p
+        using (paper_id) where c.unit = ?
+        order by c.value desc nulls last, p.upvotes desc nulls last, c.claim_id limit 1""",
+                                     [unit])[0]
+    first = page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has=page.locator("blockquote")).first
+    expect(first).to_contain_text(sentence[:60])
+    expect(first).to_contain_text(title)
+    assert first.get_by_role("link", name="arXiv").get_attribute("href") == arxiv_url
+
+
+def test_run_status_shows_the_failed_latest_run_banner(page, app: dict) -> None:
+    expect = open_page(page, app, "status", "Run status")
+    banner = page.locator('[data-testid="stAlert"]').first
+    expect(banner).to_contain_text("run-failed-latest")
+    expect(banner).to_contain_text(app["published_run"])
+    expect(banner).to_contain_text("fct_claims: value out of range")
+    docs = app["settings"].reports_dir / app["published_run"] / "data_docs" / "index.html"
+    assert page.get_by_role("link", name="index.html").first.get_attribute("href") == (
+        docs.as_uri())
+    expect(page.locator('[data-testid="stCode"]').first).to_contain_text(str(docs))
+
+
+def test_keeps_serving_while_a_run_publishes(page, app: dict, tmp_path: Path) -> None:
+    settings = app["settings"]
+    copies = [copy_with_run_id(settings.warehouse_path, tmp_path / f"w{i}.duckdb", f"run-swap-{i}")
+              for i in range(2)]
+    stop = threading.Event()
+
+    def publish_repeatedly() -> None:
+        i = 0
+        while not stop.is_set():
+            staging = settings.warehouse_path.with_name("candidate.duckdb")
+            shutil.copyfile(copies[i % 2], staging)
+            os.replace(staging, settings.warehouse_path)
+            i += 1
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=publish_repeatedly)
+    thread.start()
+    try:
+        for path, heading in (("", "Topic trends"), ("claims", "Claims explorer")):
+            open_page(page, app, path, heading)
+            settle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        stop.set()
+        thread.join()
+    final = copy_with_run_id(settings.warehouse_path, tmp_path / "final.duckdb", "run-final")
+    os.replace(final, settings.warehouse_path)
+    expect = open_page(page, app, "status", "Run status")
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Published run run-final")
+    expect(table_row(page, "run_id")).to_contain_text("run-final")
+
+    # the published file gone (a wiped home): a clear message instead of an error
+    os.replace(settings.warehouse_path, tmp_path / "away.duckdb")
+    page.goto(f"{app['url']}/claims")
+    expect(page.get_by_text("No published warehouse yet")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    os.replace(tmp_path / "away.duckdb", settings.warehouse_path)
