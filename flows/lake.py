@@ -26,7 +26,7 @@ PAPER_COLUMNS = """
     abstract        varchar not null,
     authors         varchar[],
     published_at    timestamptz,        -- UTC
-    first_seen_at   timestamptz,        -- UTC: when a feed first listed it (HF daily date, listing date)
+    first_seen_at   timestamptz,        -- UTC: when a feed first listed it (HF day, listing)
     source          varchar not null,   -- hf-daily | arxiv-atom | arxiv-jsonl | hf-page
     source_ref      varchar not null,   -- file:position or URL
     upvotes         integer,
@@ -37,20 +37,51 @@ PAPER_COLUMNS = """
     content_hash    varchar not null    -- hash of title + abstract
 """
 
+# One row per run (flows/audit.py writes it; the warehouse's run_audit mart has the same columns).
+RUN_AUDIT_COLUMNS = """
+    run_id                varchar not null,
+    started_at            timestamptz not null,
+    finished_at           timestamptz,
+    status                varchar not null,   -- running | published | failed | error
+    source                varchar,
+    n_read                integer,
+    n_loaded              integer,
+    n_quarantined         integer,
+    n_tagged              integer,
+    n_papers              integer,            -- distinct papers in the candidate's dim_papers
+    dbt_tests_passed      integer,
+    dbt_tests_failed      integer,
+    expectations_passed   integer,
+    expectations_failed   integer,
+    published             boolean not null,
+    failed_checks         varchar[],
+    error                 varchar,
+    versions              varchar,            -- JSON: python, duckdb, dbt-core, ..., model name
+    model_name            varchar
+"""
+
 DDL = f"""
 create table if not exists lake_meta (key varchar primary key, value varchar);
+
+-- one row per run, kept up to date while it runs
+create table if not exists run_audit (
+    {RUN_AUDIT_COLUMNS},
+    primary key (run_id)
+);
 
 -- every accepted record version, stamped with the run that first read it (append-only)
 create table if not exists raw_papers (
     run_id varchar not null,
     {PAPER_COLUMNS},
-    ingested_at timestamptz not null default current_timestamp
+    ingested_at timestamptz not null default current_timestamp,
+    record_hash varchar                -- ingest: hash of the whole normalised record (dedup)
 );
 
 -- the current paper, merged by paper_id across sources and days
 create table if not exists papers (
     {PAPER_COLUMNS},
     sources varchar[],
+    content_seen_at timestamptz,       -- ingest: when the record whose content is current was seen
     last_run_id varchar not null,
     updated_at timestamptz not null default current_timestamp,
     primary key (paper_id)
@@ -85,6 +116,9 @@ create table if not exists paper_keywords (
     run_id varchar not null,
     primary key (paper_id, keyphrase)
 );
+
+-- tagging: KeyBERT's cosine similarity beside the ranking score (score adds a lexical prior)
+alter table paper_keywords add column if not exists similarity double;
 
 -- what was tagged, from which text, with which configuration, and the outcome
 create table if not exists tagged_papers (

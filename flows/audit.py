@@ -1,0 +1,309 @@
+"""The run audit: one :class:`RunRecord` per run, kept in three places.
+
+- ``reports/<run_id>/summary.json`` (key ``run``): what ``papertrends runs`` lists; plain files, so
+  listing works while a run holds the lake open for writing;
+- the lake's ``run_audit`` table (survives failed runs; the next candidate copies it);
+- the candidate's ``main.run_audit`` table, written just before publishing, so the published
+  warehouse carries the row of the run that published it.
+
+The pipeline calls :func:`record_run` when a run starts (status ``running``) and when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from flows.lake import RUN_AUDIT_COLUMNS, open_lake
+from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.validate import ValidationOutcome
+
+log = logging.getLogger(__name__)
+
+SUMMARY_FILE = "summary.json"
+PACKAGES = (
+    "duckdb",
+    "dbt-core",
+    "dbt-duckdb",
+    "great-expectations",
+    "prefect",
+    "keybert",
+    "sentence-transformers",
+    "polars",
+    "pandas",
+)
+# RunRecord attribute -> run_audit column, where they differ.
+COLUMN_OF = {"read": "n_read", "loaded": "n_loaded", "quarantined": "n_quarantined",
+             "tagged": "n_tagged", "papers": "n_papers"}
+
+
+def package_versions(model_name: str | None = None) -> dict[str, str]:
+    """Versions of python, the stack's packages and the tagging model (no heavy imports)."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    if model_name:
+        versions["model"] = model_name
+    return versions
+
+
+def tagging_model_name(settings: Settings) -> str | None:
+    """The keyphrase model of these settings, as the tagger names it in paper_keywords."""
+    try:
+        from flows.tagging.embedder import model_name
+    except ImportError:  # pragma: no cover - the tagging package is part of the project
+        return None
+    try:
+        return str(model_name(settings.tagging))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    """First present attribute / key of ``names`` (stage results are objects or dicts)."""
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if not isinstance(obj, dict) and hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"  # running | published | failed | error
+    source: str | None = None
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    tagged: int = 0
+    papers: int | None = None
+    dbt_tests_passed: int = 0
+    dbt_tests_failed: int = 0
+    expectations_passed: int = 0
+    expectations_failed: int = 0
+    published: bool = False
+    failed_checks: list[str] = field(default_factory=list)
+    error: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+    # --- building the record as the run goes ---
+    @classmethod
+    def start(cls, *, run_id: str, source: str | None = None,
+              model_name: str | None = None) -> RunRecord:
+        return cls(run_id=run_id, started_at=_now(), source=source,
+                   versions=package_versions(model_name))
+
+    def set_ingest(self, counts: Any) -> None:
+        self.read = int(_get(counts, "read", "n_read", default=self.read) or 0)
+        self.loaded = int(_get(counts, "loaded", "n_loaded", default=self.loaded) or 0)
+        self.quarantined = int(
+            _get(counts, "quarantined", "n_quarantined", default=self.quarantined) or 0
+        )
+
+    def set_tags(self, tags: Any) -> None:
+        self.tagged = int(_get(tags, "tagged", "n_tagged", default=self.tagged) or 0)
+        model = _get(tags, "model_name", "model")
+        if model:
+            self.versions["model"] = str(model)
+
+    def set_dbt(self, dbt: Any) -> None:
+        failures = [str(f) for f in (_get(dbt, "failures", default=[]) or [])]
+        self.dbt_tests_passed = int(_get(dbt, "tests_passed", "passed", default=0) or 0)
+        self.dbt_tests_failed = int(_get(dbt, "tests_failed", "failed", default=len(failures)) or 0)
+        labels = [f"dbt: {f}" for f in failures]
+        self.failed_checks += [label for label in labels if label not in self.failed_checks]
+
+    def set_validation(self, outcome: ValidationOutcome) -> None:
+        self.expectations_passed = outcome.passed
+        self.expectations_failed = outcome.failed
+        labels = [str(c) for c in outcome.failed_checks()]
+        self.failed_checks += [label for label in labels if label not in self.failed_checks]
+
+    def finish(self, *, status: str, published: bool, error: str | None = None) -> None:
+        self.status = status
+        self.published = published
+        self.finished_at = _now()
+        if error:
+            self.error = error
+
+    # --- views ---
+    @property
+    def model_name(self) -> str | None:
+        return self.versions.get("model")
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "tagged": self.tagged,
+            "dbt tests passed": self.dbt_tests_passed,
+            "dbt tests failed": self.dbt_tests_failed,
+            "expectations passed": self.expectations_passed,
+            "expectations failed": self.expectations_failed,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("started_at", "finished_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("started_at", "finished_at"):
+            if values.get(key):
+                values[key] = datetime.fromisoformat(values[key])
+        return cls(**values)
+
+    def audit_row(self) -> dict[str, Any]:
+        """The run_audit row (column name -> value)."""
+        row = {COLUMN_OF.get(k, k): v for k, v in asdict(self).items()}
+        row["versions"] = json.dumps(self.versions, sort_keys=True)
+        row["model_name"] = self.model_name
+        return row
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON so a reader sees the old or the new file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_summary(settings: Settings, run_id: str) -> dict[str, Any]:
+    path = settings.reports_dir / run_id / SUMMARY_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def upsert_audit_row(con: duckdb.DuckDBPyConnection, record: RunRecord, table: str) -> None:
+    """Replace the run's row in ``table`` (created when missing); only columns the table has."""
+    con.execute(f"create table if not exists {table} ({RUN_AUDIT_COLUMNS})")
+    schema, _, name = table.rpartition(".")
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database()"
+            " and schema_name = ? and table_name = ?",
+            [schema or "main", name],
+        ).fetchall()
+    }
+    row = {k: v for k, v in record.audit_row().items() if k in present}
+    cols = list(row)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table} where run_id = ?", [record.run_id])
+        con.execute(
+            f"insert into {table} ({', '.join(cols)}) values ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_run(
+    settings: Settings,
+    candidate_or_none: Path | None,
+    record: RunRecord,
+    *,
+    lake: duckdb.DuckDBPyConnection | None = None,
+) -> None:
+    """Keep the run's audit up to date: summary.json, the candidate (when given) and the lake.
+
+    ``lake``: an open read-write lake connection to use instead of opening the lake here.
+    A lake that cannot be opened (held by another process) is logged, not raised: summary.json
+    is already written and the next record_run brings the lake up to date. With a candidate,
+    ``record.papers`` is set to the number of papers in its ``dim_papers``.
+    """
+    if record.model_name is None:
+        model = tagging_model_name(settings)
+        if model:
+            record.versions["model"] = model
+    summary_path = settings.reports_dir / record.run_id / SUMMARY_FILE
+    summary = read_summary(settings, record.run_id)
+    summary["run"] = record.to_dict()
+    write_json_atomic(summary_path, summary)
+
+    if candidate_or_none is not None:
+        con = duckdb.connect(str(candidate_or_none))
+        try:
+            has_papers = con.execute(
+                "select count(*) from duckdb_tables() where database_name = current_database()"
+                " and schema_name = 'main' and table_name = 'dim_papers'"
+            ).fetchone()[0]
+            if has_papers:
+                record.papers = con.execute("select count(*) from main.dim_papers").fetchone()[0]
+                summary["run"] = record.to_dict()
+                write_json_atomic(summary_path, summary)
+            upsert_audit_row(con, record, "main.run_audit")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+    if lake is not None:
+        upsert_audit_row(lake, record, "run_audit")
+        return
+    try:
+        with open_lake(settings.lake_path) as con:
+            upsert_audit_row(con, record, "run_audit")
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        log.warning("run %s: lake busy, run_audit not updated there: %s", record.run_id, exc)
+
+
+def list_runs(settings: Settings) -> list[RunRecord]:
+    """Every run with a reports/<run_id>/summary.json, newest first (never opens the lake)."""
+    runs: list[RunRecord] = []
+    if not settings.reports_dir.is_dir():
+        return runs
+    for path in settings.reports_dir.glob(f"*/{SUMMARY_FILE}"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            runs.append(RunRecord.from_dict(data["run"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("skipping unreadable run summary %s: %s", path, exc)
+    runs.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
+    return runs

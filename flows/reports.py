@@ -1,0 +1,157 @@
+"""Per-run reports: ``reports/<run_id>/`` holds ``summary.json`` and the GX Data Docs.
+
+``summary.json`` keys: ``run`` (the :class:`~flows.audit.RunRecord`), ``validation`` (the
+:class:`~flows.validate.ValidationOutcome`, or null when validation did not run),
+``dbt_failures`` and ``data_docs`` (path of the Data Docs index, relative to the folder).
+:func:`report_markdown` renders the same summary for the Prefect artifact and
+``papertrends report RUN_ID``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flows.audit import SUMMARY_FILE, RunRecord, read_summary, write_json_atomic
+from flows.errors import UserError
+from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.validate import ValidationOutcome
+
+DATA_DOCS_DIR = "data_docs"
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def report_dir(settings: Settings, run_id: str) -> Path:
+    return settings.reports_dir / run_id
+
+
+def data_docs_index(settings: Settings, run_id: str) -> Path | None:
+    """The run's Data Docs index.html, or None when validation did not run."""
+    index = report_dir(settings, run_id) / DATA_DOCS_DIR / "index.html"
+    return index if index.is_file() else None
+
+
+def write_report(
+    settings: Settings,
+    record: RunRecord,
+    outcome: ValidationOutcome | None,
+    dbt_failures: list[str],
+) -> Path:
+    """Write ``reports/<run_id>/summary.json`` (Data Docs were built there by validation).
+
+    Returns the report folder ``reports/<run_id>``.
+    """
+    folder = report_dir(settings, record.run_id)
+    docs = data_docs_index(settings, record.run_id)
+    summary = read_summary(settings, record.run_id)
+    summary.update(
+        {
+            "run": record.to_dict(),
+            "validation": outcome.to_dict() if outcome is not None else None,
+            "dbt_failures": [str(f) for f in dbt_failures],
+            "data_docs": str(docs.relative_to(folder)) if docs else None,
+        }
+    )
+    write_json_atomic(folder / SUMMARY_FILE, summary)
+    return folder
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "-"
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(
+    record: RunRecord,
+    outcome: ValidationOutcome | None = None,
+    dbt_failures: list[str] | None = None,
+    *,
+    data_docs: Path | None = None,
+) -> str:
+    """The run summary as Markdown (Prefect artifact, ``papertrends report``)."""
+    verdict = "published" if record.published else "not published"
+    lines = [
+        f"# papertrends run `{record.run_id}`",
+        "",
+        f"**{record.status}** ({verdict})",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| started | {_when(record.started_at)} |",
+        f"| finished | {_when(record.finished_at)} |",
+        f"| source | {_cell(record.source or '-')} |",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in record.counts().items()]
+    if record.papers is not None:
+        lines.append(f"| papers in warehouse | {record.papers} |")
+    lines.append(f"| published | {'yes' if record.published else 'no'} |")
+    if outcome is not None:
+        lines.append(f"| validation time | {outcome.seconds:.1f} s |")
+    if record.error:
+        lines += ["", "## Error", "", f"`{_cell(record.error)}`"]
+
+    # dbt failures: as given, else those the record carries ("dbt: ..." entries)
+    dbt_failures = list(dbt_failures or []) or [
+        c.removeprefix("dbt: ") for c in record.failed_checks if c.startswith("dbt: ")
+    ]
+    gx_failed = outcome.failed_checks() if outcome is not None else []
+    shown = {str(c) for c in gx_failed}
+    other = [
+        c for c in record.failed_checks if not c.startswith("dbt: ") and c not in shown
+    ]
+    if dbt_failures or gx_failed or other:
+        lines += ["", f"## Failed checks ({len(dbt_failures) + len(gx_failed) + len(other)})", ""]
+        lines += [f"- dbt: `{_cell(f)}`" for f in dbt_failures]
+        for check in gx_failed:
+            detail = f" -- {_cell(check.details)}" if check.details else ""
+            lines.append(f"- `{_cell(check.label())}`{detail}")
+        lines += [f"- `{_cell(c)}`" for c in other]
+    elif outcome is not None and outcome.success:
+        lines += ["", f"All {outcome.passed} expectations passed."]
+    if outcome is not None and outcome.skipped_suites:
+        lines += ["", "Skipped suites: " + ", ".join(outcome.skipped_suites)]
+
+    if record.versions:
+        lines += ["", "## Versions", "", "| | |", "|---|---|"]
+        lines += [f"| {k} | {_cell(v)} |" for k, v in sorted(record.versions.items())]
+    docs = data_docs or (outcome.data_docs_index if outcome is not None else None)
+    if docs:
+        lines += ["", f"Data Docs: `{docs}`"]
+    return "\n".join(lines) + "\n"
+
+
+def find_report(settings: Settings, run_id: str) -> Path:
+    """The report folder of ``run_id``; a clear UserError for unknown ids."""
+    folder = report_dir(settings, run_id)
+    if not _RUN_ID.match(run_id) or not (folder / SUMMARY_FILE).is_file():
+        known = sorted(
+            (p.parent.name for p in settings.reports_dir.glob(f"*/{SUMMARY_FILE}")), reverse=True
+        )
+        hint = f"; recent runs: {', '.join(known[:5])}" if known else "; no runs recorded yet"
+        raise UserError(
+            f"no report for run id {run_id!r} under {settings.reports_dir}"
+            f" (see `papertrends runs`){hint}"
+        )
+    return folder
+
+
+def load_report_markdown(settings: Settings, run_id: str) -> str:
+    """report_markdown of a past run, read back from its summary.json."""
+    from flows.validate import ValidationOutcome
+
+    folder = find_report(settings, run_id)
+    summary = read_summary(settings, run_id)
+    record = RunRecord.from_dict(summary["run"])
+    validation = summary.get("validation")
+    outcome = ValidationOutcome.from_dict(validation) if validation else None
+    docs = data_docs_index(settings, run_id)
+    return report_markdown(
+        record, outcome, summary.get("dbt_failures", []), data_docs=docs or None
+    ) if folder else ""

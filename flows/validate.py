@@ -1,0 +1,523 @@
+"""The quality gate: Great Expectations checkpoints over the candidate warehouse.
+
+The suites live in ``expectations/`` (one module per layer: ``raw_batch``, ``tags``, ``marts``,
+``run_over_run``). Each module's ``suites(...)`` returns :class:`FrameSuite` objects: a frame
+(a SQL query on the candidate, or a Python function of the connection for derived check frames)
+and the GX expectations that frame must meet.
+
+GX runs over pandas, not over DuckDB SQL (GX 1.x's SQL datasource fails every metric on DuckDB):
+each frame is fetched from DuckDB with ``.df()`` and validated through one pandas datasource with
+one asset + batch definition + validation definition per frame (the frame is handed to GX as a
+parquet file, so that one Checkpoint can hold every frame). A run builds exactly one file data
+context in a temporary folder; its Data Docs site writes into ``reports/<run_id>/data_docs`` so
+every run keeps its own HTML report, built once by the checkpoint's ``UpdateDataDocsAction``.
+
+The candidate is opened read-only; the published warehouse (for the run-over-run suite) is
+attached read-only to that connection only while its frames are computed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from flows.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas
+
+# The marts of the public contract (docs/ARCHITECTURE.md), schema `main`.
+MART_TABLES = (
+    "dim_papers",
+    "fct_paper_keywords",
+    "dim_topics",
+    "fct_paper_topics",
+    "fct_topic_trends",
+    "fct_keyword_trends",
+    "fct_claims",
+)
+# The layers, in the order they run; each is expectations/<layer>.py.
+LAYERS = ("raw_batch", "tags", "marts", "run_over_run")
+# Name under which the published warehouse is attached while run-over-run frames are computed.
+PUBLISHED = "published"
+# Leading column added to every frame: the failing rows' keys, shown in the details.
+ROW_KEY = "row_key"
+
+@dataclass
+class FrameSuite:
+    """One GX suite over one frame.
+
+    ``frame`` is a SQL query on the candidate connection, a function ``(con, raw_batch)`` returning
+    a pandas DataFrame (derived check frames), or None for the raw batch itself. ``requires``
+    names tables (``schema.table``) the frame reads: when one is missing the suite is skipped
+    (the ``marts.contract`` suite reports missing marts). ``key_columns`` are shown beside
+    failing values in the details.
+    """
+
+    name: str
+    frame: Any
+    expectations: list[Any]
+    key_columns: list[str] = field(default_factory=list)
+    requires: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckResult:
+    suite: str
+    expectation: str
+    column: str | None
+    success: bool
+    details: str
+
+    def label(self) -> str:
+        """The check in one line: ``suite: expectation(column)``."""
+        target = f"({self.column})" if self.column else ""
+        return f"{self.suite}: {self.expectation}{target}"
+
+    def __str__(self) -> str:
+        return f"{self.label()} -- {self.details}" if self.details else self.label()
+
+
+@dataclass
+class ValidationOutcome:
+    success: bool
+    passed: int
+    failed: int
+    results: list[CheckResult]
+    data_docs_index: Path | None
+    seconds: float = 0.0
+    skipped_suites: list[str] = field(default_factory=list)
+
+    def failed_checks(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "passed": self.passed,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 2),
+            "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
+            "skipped_suites": list(self.skipped_suites),
+            "results": [r.__dict__ for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationOutcome:
+        docs = data.get("data_docs_index")
+        return cls(
+            success=bool(data["success"]),
+            passed=int(data["passed"]),
+            failed=int(data["failed"]),
+            results=[CheckResult(**r) for r in data.get("results", [])],
+            data_docs_index=Path(docs) if docs else None,
+            seconds=float(data.get("seconds", 0.0)),
+            skipped_suites=list(data.get("skipped_suites", [])),
+        )
+
+
+@dataclass
+class SuiteInputs:
+    """What the expectation modules may use to build their suites."""
+
+    settings: Settings
+    run_id: str
+    now: datetime
+    candidate_tables: set[str]  # "schema.table" present in the candidate
+    published_tables: set[str] = field(default_factory=set)  # "main.table" in the published file
+    raw_batch_columns: list[str] = field(default_factory=list)  # empty without a raw batch
+    columns: dict[str, list[str]] = field(default_factory=dict)  # "schema.table" -> candidate's
+
+
+# ----------------------------------------------------------------------------- suites
+
+
+def load_layer(settings: Settings, layer: str) -> ModuleType:
+    """Import ``expectations/<layer>.py`` from settings.validation.expectations_dir."""
+    path = Path(settings.validation.expectations_dir) / f"{layer}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"expectation suite module missing: {path}")
+    spec = importlib.util.spec_from_file_location(f"papertrends_expectations.{layer}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_suites(
+    settings: Settings, inputs: SuiteInputs, *, raw_batch: bool, published: bool
+) -> list[FrameSuite]:
+    suites: list[FrameSuite] = []
+    for layer in LAYERS:
+        if layer == "raw_batch" and not raw_batch:
+            continue
+        if layer == "run_over_run" and not published:
+            continue
+        suites.extend(load_layer(settings, layer).suites(inputs))
+    return suites
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where database_name = ?"
+        " union all "
+        "select schema_name || '.' || view_name from duckdb_views()"
+        " where database_name = ? and not internal",
+        [database, database],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute(
+        "select schema_name || '.' || table_name, column_name from duckdb_columns()"
+        " where database_name = current_database() order by column_index"
+    ).fetchall():
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def _current_database(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection, frame: Any, raw_batch: pandas.DataFrame | None
+) -> pandas.DataFrame:
+    if isinstance(frame, str):
+        return con.execute(frame).df()
+    return frame(con, raw_batch)
+
+
+# ----------------------------------------------------------------------------- GX
+
+
+def _gx_context(project_dir: Path, docs_dir: Path):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.variables.save()
+    context.add_data_docs_site(
+        site_name="run_report",
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # validation pages only: suite pages repeat them without results and double the
+            # rendering time (Data Docs rendering is most of a checkpoint's time)
+            "site_section_builders": {"expectations": "0", "profiling": "0"},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+        },
+    )
+    return context
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _example(row: Any) -> str:
+    """A failing row as ``key=value, ...: checked value``."""
+    row = _plain(row)
+    if not isinstance(row, dict):
+        return _short(row)
+    rest = [_short(v) for k, v in row.items() if k != ROW_KEY]
+    return str(row.get(ROW_KEY, "")) + (": " + ", ".join(rest) if rest else "")
+
+
+def _details(result: dict[str, Any], exception: dict[str, Any] | None, examples: int) -> str:
+    if exception and exception.get("raised_exception"):
+        return f"error: {str(exception.get('exception_message', '')).strip()[:300]}"
+    parts: list[str] = []
+    if "observed_value" in result:
+        parts.append(f"observed {_short(_plain(result['observed_value']), 200)}")
+    if result.get("unexpected_count"):
+        pct = result.get("unexpected_percent")
+        n = result.get("element_count")
+        pct_txt = f" ({pct:.1f}%)" if isinstance(pct, int | float) and not math.isnan(pct) else ""
+        parts.append(f"{result['unexpected_count']} of {n} rows unexpected{pct_txt}")
+        rows = result.get("partial_unexpected_index_list") or []
+        values = result.get("partial_unexpected_list") or []
+        shown = [_example(r) for r in rows[:examples]] or [
+            _short(_plain(v)) for v in values[:examples]
+        ]
+        if shown:
+            parts.append("e.g. " + "; ".join(shown))
+    mismatched = (result.get("details") or {}).get("mismatched")
+    if mismatched:
+        parts.append(f"mismatched {_short(_plain(mismatched), 200)}")
+    return "; ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    """numpy / pandas scalars -> plain Python, for readable details."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            return value.item()
+        except (ValueError, TypeError):
+            return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _column_of(kwargs: dict[str, Any]) -> str | None:
+    if kwargs.get("column"):
+        return str(kwargs["column"])
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']},{kwargs.get('column_B')}"
+    if kwargs.get("column_list"):
+        return ",".join(kwargs["column_list"])
+    return None
+
+
+@functools.cache
+def _run_data_docs_action_class() -> type:
+    """UpdateDataDocsAction that renders the whole run in one Data Docs build (defined once:
+    GX registers action types globally).
+
+    The stock action rebuilds the site (and re-renders its index) once per validation result;
+    with one result per frame that was most of validate_candidate's time.
+    """
+    from typing import Literal
+
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    class UpdateRunDataDocsAction(UpdateDataDocsAction):
+        type: Literal["update_run_data_docs"] = "update_run_data_docs"  # type: ignore[assignment]
+
+        def run(self, checkpoint_result, action_context=None) -> dict:
+            self._build_data_docs(
+                site_names=self.site_names,
+                resource_identifiers=list(checkpoint_result.run_results),
+            )
+            return {}
+
+    UpdateRunDataDocsAction.update_forward_refs(Literal=Literal)
+    return UpdateRunDataDocsAction
+
+
+def _data_docs_action(site_name: str):
+    return _run_data_docs_action_class()(name="data_docs", site_names=[site_name])
+
+
+def _with_row_key(df: pandas.DataFrame, keys: Sequence[str]) -> pandas.DataFrame:
+    """The frame with a leading ``row_key`` column naming each row by its key columns."""
+    df = df.copy()
+    present = [k for k in keys if k in df.columns]
+    if present:
+        parts = [f"{k}=" + df[k].astype("string").fillna("null") for k in present]
+        key = parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+    else:
+        key = "row " + df.index.astype("string")
+    df.insert(0, ROW_KEY, key.astype(object))
+    return df
+
+
+def _write_frame(df: pandas.DataFrame, path: Path) -> None:
+    """Parquet for GX; columns of mixed Python objects (e.g. dates as text and as timestamps in
+    one raw column) are written as text, as they would print."""
+    try:
+        df.to_parquet(path, index=False)
+    except Exception:  # pyarrow refuses mixed object columns
+        mixed = [c for c in df.columns if df[c].dtype == object]
+        df = df.astype({c: "string" for c in mixed})
+        df.to_parquet(path, index=False)
+
+
+def _run_checkpoint(
+    settings: Settings,
+    run_id: str,
+    frames: Sequence[tuple[FrameSuite, pandas.DataFrame]],
+    docs_dir: Path,
+) -> list[CheckResult]:
+    """One GX Checkpoint over every frame; returns one CheckResult per expectation.
+
+    Each frame is written to a parquet file in the temporary GX project and becomes a parquet
+    asset of one pandas datasource, with a whole-file batch definition and a validation
+    definition (its suite). One Checkpoint holds them all, so one UpdateDataDocsAction renders
+    the whole run's Data Docs in one pass. (Dataframe assets would need one checkpoint per frame:
+    a checkpoint passes the same batch parameters, hence the same dataframe, to every definition.)
+    """
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    if not frames:
+        return []
+    examples = settings.validation.max_examples
+    by_suite = {spec.name: spec for spec, _ in frames}
+    results: list[CheckResult] = []
+    with tempfile.TemporaryDirectory(prefix=f"gx-{run_id}-") as project_dir:
+        frames_dir = Path(project_dir) / "frames"
+        frames_dir.mkdir()
+        context = _gx_context(Path(project_dir), docs_dir)
+        datasource = context.data_sources.add_pandas("candidate")
+        definitions = []
+        for spec, df in frames:
+            path = frames_dir / f"{spec.name}.parquet"
+            _write_frame(_with_row_key(df, spec.key_columns), path)
+            asset = datasource.add_parquet_asset(name=spec.name, path=path)
+            batch = asset.add_batch_definition_whole_dataframe(spec.name)
+            suite = context.suites.add(
+                gx.ExpectationSuite(name=spec.name, expectations=spec.expectations)
+            )
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+                )
+            )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name="papertrends",
+                validation_definitions=definitions,
+                actions=[_data_docs_action("run_report")],
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": examples,
+                    "unexpected_index_column_names": [ROW_KEY],
+                },
+            )
+        )
+        outcome = checkpoint.run(
+            run_id=RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+        )
+        for validation in outcome.run_results.values():
+            spec = by_suite[validation.suite_name]
+            for er in validation.results:
+                cfg = er.expectation_config
+                results.append(
+                    CheckResult(
+                        suite=spec.name,
+                        expectation=cfg.type,
+                        column=_column_of(cfg.kwargs),
+                        success=bool(er.success),
+                        details=_details(er.result or {}, er.exception_info, examples),
+                    )
+                )
+    order = {spec.name: n for n, (spec, _) in enumerate(frames)}
+    results.sort(key=lambda r: order[r.suite])
+    return results
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def validate_candidate(
+    settings: Settings,
+    candidate: Path,
+    *,
+    run_id: str,
+    raw_batch: pandas.DataFrame | None = None,
+) -> ValidationOutcome:
+    """Run every suite on the candidate warehouse and build this run's Data Docs.
+
+    Suites: the raw batch (``raw_batch``: this run's new/updated raw records; None skips it), the
+    tags, every mart, and -- when ``settings.warehouse_path`` exists -- the run-over-run checks
+    against the published warehouse. Neither file is modified.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    started = time.perf_counter()
+    candidate = Path(candidate)
+    if not candidate.is_file():
+        raise FileNotFoundError(f"candidate warehouse not found: {candidate}")
+    docs_dir = settings.reports_dir / run_id / "data_docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    published_path = settings.warehouse_path
+    has_published = published_path.is_file() and published_path.resolve() != candidate.resolve()
+
+    frames: list[tuple[FrameSuite, Any]] = []
+    errors: list[CheckResult] = []
+    skipped: list[str] = []
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        inputs = SuiteInputs(
+            settings=settings,
+            run_id=run_id,
+            now=datetime.now(UTC),
+            candidate_tables=_tables(con, _current_database(con)),
+            raw_batch_columns=list(raw_batch.columns) if raw_batch is not None else [],
+            columns=_columns(con),
+        )
+        if has_published:
+            try:
+                con.execute(f"attach '{_sql_path(published_path)}' as {PUBLISHED} (read_only)")
+            except duckdb.Error as exc:  # unreadable published file: fail the gate, say why
+                has_published = False
+                errors.append(
+                    CheckResult("run_over_run", "open_published_warehouse", None, False,
+                                f"error: {exc}")
+                )
+            else:
+                inputs.published_tables = {
+                    t for t in _tables(con, PUBLISHED) if t.startswith("main.")
+                }
+        try:
+            suites = build_suites(
+                settings, inputs, raw_batch=raw_batch is not None, published=has_published
+            )
+            for spec in suites:
+                missing = [t for t in spec.requires if t not in inputs.candidate_tables]
+                if missing:
+                    skipped.append(f"{spec.name} (missing {', '.join(missing)})")
+                    continue
+                if spec.frame is None:
+                    frames.append((spec, raw_batch))
+                    continue
+                try:
+                    frames.append((spec, _fetch(con, spec.frame, raw_batch)))
+                except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
+                    # a frame that cannot be built (missing column, bad SQL) fails its suite
+                    errors.append(
+                        CheckResult(
+                            spec.name, "build_frame", None, False,
+                            f"error: {type(exc).__name__}: {exc}",
+                        )
+                    )
+        finally:
+            if has_published:
+                con.execute(f"detach {PUBLISHED}")
+    finally:
+        con.close()
+
+    results = errors + _run_checkpoint(settings, run_id, frames, docs_dir)
+    failed = sum(1 for r in results if not r.success)
+    index = docs_dir / "index.html"
+    return ValidationOutcome(
+        success=failed == 0 and bool(results),
+        passed=len(results) - failed,
+        failed=failed,
+        results=results,
+        data_docs_index=index if index.is_file() else None,
+        seconds=time.perf_counter() - started,
+        skipped_suites=skipped,
+    )
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

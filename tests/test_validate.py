@@ -1,0 +1,505 @@
+"""The GX quality gate on real DuckDB candidate warehouses (marts contract of docs/ARCHITECTURE.md).
+
+The candidates are built here from real Hugging Face Daily Papers rows: raw schema with the lake's
+DDL, marts of the contract's columns computed in SQL. ``build_warehouse`` and
+``load_real_papers`` are reused by tests/test_publish.py and tests/test_audit.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.audit import RunRecord
+from flows.lake import DDL, RUN_AUDIT_COLUMNS
+from flows.reports import report_markdown, write_report
+from flows.settings import Settings
+from flows.validate import (
+    CheckResult,
+    SuiteInputs,
+    ValidationOutcome,
+    build_suites,
+    validate_candidate,
+)
+
+STOP = {
+    "about", "their", "these", "those", "which", "while", "where", "there", "through", "using",
+    "based", "large", "model", "models", "language", "towards", "across", "without", "within",
+}
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def load_real_papers(data_dir: Path, limit: int) -> pd.DataFrame:
+    """Normalised paper rows (lake PAPER_COLUMNS) from the real HF daily files, oldest first."""
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for path in sorted((data_dir / "hf-daily-papers").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data.get("data", []) if isinstance(data, dict) else data
+        day = datetime.fromisoformat(path.stem).replace(tzinfo=UTC)
+        for pos, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue  # the Python-repr string entries of some 2024 files
+            paper = entry.get("paper") or {}
+            pid = paper.get("id")
+            if not pid or pid in seen or not paper.get("summary"):
+                continue
+            seen.add(pid)
+            title = " ".join(str(paper.get("title", "")).split())
+            abstract = " ".join(str(paper["summary"]).split())
+            rows.append(
+                {
+                    "paper_id": pid,
+                    "arxiv_id": pid,
+                    "title": title,
+                    "abstract": abstract,
+                    "authors": [a.get("name", "") for a in paper.get("authors", [])],
+                    "published_at": pd.Timestamp(paper["publishedAt"]).tz_convert("UTC"),
+                    "first_seen_at": day,
+                    "source": "hf-daily",
+                    "source_ref": f"{path.name}:{pos}",
+                    "upvotes": int(paper.get("upvotes") or 0),
+                    "num_comments": int(entry.get("numComments") or 0),
+                    "categories": [],
+                    "source_keywords": list(paper.get("ai_keywords") or []),
+                    "title_key": _title_key(title),
+                    "content_hash": hashlib.sha1((title + abstract).encode()).hexdigest(),
+                }
+            )
+            if len(rows) >= limit:
+                return pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _keywords(papers: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """Deterministic stand-in tags: the first top_n distinct long words of each title."""
+    rows = []
+    for pid, title in zip(papers["paper_id"], papers["title"], strict=True):
+        words: list[str] = []
+        for w in re.findall(r"[A-Za-z][A-Za-z-]{4,}", title):
+            if w.lower() not in STOP and w.lower() not in words:
+                words.append(w.lower())
+        for rank, w in enumerate(words[:top_n], start=1):
+            rows.append((pid, w, w, round(0.9 - 0.05 * rank, 3), rank))
+    return pd.DataFrame(rows, columns=["paper_id", "keyphrase", "surface_form", "score", "rank"])
+
+
+def _claims(papers: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for pid, abstract in zip(papers["paper_id"], papers["abstract"], strict=True):
+        for i, m in enumerate(re.finditer(r"(\d+(?:\.\d+)?)\s?%", abstract)):
+            rows.append(
+                (f"{pid}:{i}", pid, 0, abstract[:200], m.group(0), m.start(), m.end(), "result",
+                 float(m.group(1)), "%", "level", "", None, None, None)
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["claim_id", "paper_id", "sentence_index", "sentence", "span", "start_offset",
+                 "end_offset", "claim_type", "value", "unit", "direction", "qualifier", "metric",
+                 "benchmark", "baseline"],
+    )
+
+
+TRENDS = """
+create table main.{table} as
+with events as ({events}),
+grains as (
+    select * from (values ('day', interval 1 day), ('week', interval 7 day),
+                          ('month', interval 1 month)) as g (grain, step)
+),
+bounds as (
+    select key, grain, step,
+        date_trunc(grain, min(activity_date)) as lo, date_trunc(grain, max(activity_date)) as hi
+    from events cross join grains group by key, grain, step
+),
+windows as (
+    select key, grain, step, unnest(generate_series(lo::timestamp, hi::timestamp, step))::date
+        as window_start
+    from bounds
+),
+counts as (
+    select key, grain, date_trunc(grain, activity_date)::date as window_start,
+        count(*) as n, sum(upvotes) as up
+    from events cross join grains group by all
+),
+totals as (
+    select grain, date_trunc(grain, activity_date)::date as window_start, count(*) as total
+    from main.dim_papers cross join grains group by all
+),
+joined as (
+    select w.key as {key}, w.grain, w.window_start,
+        (w.window_start + w.step - interval 1 day)::date as window_end,
+        coalesce(c.n, 0) as n_papers,
+        coalesce(c.n, 0) / coalesce(nullif(t.total, 0), 1) as share,
+        coalesce(c.up, 0) as upvotes
+    from windows as w
+    left join counts as c using (key, grain, window_start)
+    left join totals as t using (grain, window_start)
+)
+select *,
+    lag(n_papers) over (partition by {key}, grain order by window_start) as prev_n_papers,
+    n_papers - prev_n_papers as change_abs,
+    (n_papers - prev_n_papers) / nullif(prev_n_papers, 0) as change_pct,
+    null::double as zscore_8,
+    false as is_emerging,
+    false as is_partial_window
+from joined
+"""
+
+
+def build_warehouse(
+    path: Path, papers: pd.DataFrame, *, top_n: int = 10, n_topics: int = 5,
+    keyword_min_papers: int = 3, run_id: str = "test-run",
+) -> Path:
+    """A candidate warehouse: raw schema (lake DDL) + every mart of the contract, from papers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keywords = _keywords(papers, top_n)
+    claims = _claims(papers)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema raw; use raw")
+        con.execute(DDL)
+        con.execute("use main")
+        con.register("papers_df", papers)
+        con.register("keywords_df", keywords)
+        con.register("claims_df", claims)
+        con.execute(
+            "insert into raw.papers by name select *, [source] as sources, ? as last_run_id"
+            " from papers_df",
+            [run_id],
+        )
+        con.execute(
+            "insert into raw.paper_keywords by name select *, score as similarity,"
+            " 'stand-in/title-words' as model_name,"
+            " 'cfg' as config_hash, ? as run_id from keywords_df",
+            [run_id],
+        )
+        con.execute(
+            "insert into raw.tagged_papers by name select paper_id, content_hash, 'cfg' as"
+            " config_hash, 'tagged' as status, (select count(*) from keywords_df k where"
+            " k.paper_id = p.paper_id)::int as n_keyphrases, ? as run_id from papers_df p",
+            [run_id],
+        )
+        con.execute(
+            f"""
+            create table main.dim_papers as
+            select p.paper_id, p.arxiv_id, p.title, p.abstract, p.authors, p.published_at,
+                p.first_seen_at, coalesce(p.first_seen_at, p.published_at)::date as activity_date,
+                p.source, p.sources, p.upvotes, p.num_comments, p.categories, p.source_keywords,
+                'https://arxiv.org/abs/' || p.arxiv_id as arxiv_url,
+                'https://huggingface.co/papers/' || p.arxiv_id as hf_url,
+                (select count(*) from keywords_df k where k.paper_id = p.paper_id)::int
+                    as n_keyphrases,
+                (hash(p.paper_id) % {n_topics})::bigint as primary_topic_id
+            from raw.papers as p;
+            create table main.fct_paper_keywords as select * from keywords_df;
+            create table main.fct_paper_topics as
+            select paper_id, primary_topic_id as topic_id, 1.0 as weight, true as is_primary
+            from main.dim_papers;
+            create table main.dim_topics as
+            select topic_id, 'topic ' || topic_id as label,
+                ['kp' || topic_id] as top_keyphrases, count(*)::int as n_papers,
+                min(d.activity_date) as first_seen_date, max(d.activity_date) as last_seen_date,
+                null::bigint as parent_topic_id
+            from main.fct_paper_topics join main.dim_papers as d using (paper_id)
+            group by topic_id;
+            create table main.fct_claims as select * from claims_df;
+            create table main.run_audit ({RUN_AUDIT_COLUMNS});
+            """
+        )
+        con.execute(
+            TRENDS.format(
+                table="fct_topic_trends", key="topic_id",
+                events="select primary_topic_id as key, activity_date, upvotes"
+                " from main.dim_papers",
+            )
+        )
+        con.execute(
+            TRENDS.format(
+                table="fct_keyword_trends", key="keyphrase",
+                events=f"""select k.keyphrase as key, d.activity_date, d.upvotes
+                    from main.fct_paper_keywords k join main.dim_papers d using (paper_id)
+                    where k.keyphrase in (select keyphrase from main.fct_paper_keywords
+                        group by keyphrase having count(*) >= {keyword_min_papers})""",
+            )
+        )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return path
+
+
+def raw_batch_of(papers: pd.DataFrame, run_id: str = "test-run") -> pd.DataFrame:
+    """The raw batch as the pipeline passes it: lake raw_papers rows of the run."""
+    batch = papers.copy()
+    batch.insert(0, "run_id", run_id)
+    batch["ingested_at"] = pd.Timestamp.now(tz="UTC")
+    return batch
+
+
+def execute(path: Path, *sql: str) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        for statement in sql:
+            con.execute(statement)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def failing(outcome, suite: str, expectation: str | None = None) -> list[CheckResult]:
+    return [
+        c for c in outcome.failed_checks()
+        if c.suite == suite and (expectation is None or c.expectation == expectation)
+    ]
+
+
+def assert_report_names(settings: Settings, outcome, run_id: str, check: CheckResult) -> None:
+    """The run's report (summary.json + markdown) names the failing check."""
+    record = RunRecord.start(run_id=run_id, source="hf-daily")
+    record.set_validation(outcome)
+    record.finish(status="failed", published=False)
+    folder = write_report(settings, record, outcome, [])
+    summary = json.loads((folder / "summary.json").read_text())
+    assert check.label() in summary["run"]["failed_checks"][0] or any(
+        check.label() in f for f in summary["run"]["failed_checks"]
+    )
+    assert any(
+        r["suite"] == check.suite and not r["success"] for r in summary["validation"]["results"]
+    )
+    assert check.label() in report_markdown(record, outcome)
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def real_papers(shared_data: Path) -> pd.DataFrame:
+    return load_real_papers(shared_data, limit=120)
+
+
+@pytest.fixture(scope="session")
+def base_warehouse(real_papers: pd.DataFrame, tmp_path_factory) -> Path:
+    """A valid candidate built once; tests copy it."""
+    return build_warehouse(tmp_path_factory.mktemp("base") / "base.duckdb", real_papers)
+
+
+@pytest.fixture
+def candidate(settings: Settings, base_warehouse: Path) -> Path:
+    path = settings.runs_dir / "run-1" / "candidate.duckdb"
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(base_warehouse, path)
+    return path
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_valid_candidate_passes_every_suite_and_writes_data_docs(
+    settings: Settings, candidate: Path, base_warehouse: Path, real_papers: pd.DataFrame
+) -> None:
+    shutil.copyfile(base_warehouse, settings.warehouse_path)  # same data already published
+    outcome = validate_candidate(
+        settings, candidate, run_id="run-1", raw_batch=raw_batch_of(real_papers)
+    )
+    assert outcome.failed_checks() == []
+    assert outcome.success and outcome.failed == 0
+    suites = {r.suite for r in outcome.results}
+    for layer in ("raw_batch.", "tags.", "marts.", "run_over_run."):
+        assert any(s.startswith(layer) for s in suites), layer
+    assert {"marts.dim_papers", "marts.fct_topic_trends", "run_over_run.schema"} <= suites
+    assert outcome.data_docs_index == settings.reports_dir / "run-1" / "data_docs" / "index.html"
+    html = outcome.data_docs_index.read_text()
+    assert "marts.dim_papers" in html
+    assert not outcome.skipped_suites
+    again = ValidationOutcome.from_dict(json.loads(json.dumps(outcome.to_dict())))
+    assert again.passed == outcome.passed and again.results == outcome.results
+
+
+def test_duplicated_paper_id_in_a_mart_fails(settings: Settings, candidate: Path) -> None:
+    execute(candidate, "insert into main.dim_papers select * from main.dim_papers limit 1")
+    outcome = validate_candidate(settings, candidate, run_id="dup")
+    assert not outcome.success
+    [check] = failing(outcome, "marts.dim_papers", "expect_column_values_to_be_unique")
+    assert check.column == "paper_id"
+    con = duckdb.connect(str(candidate), read_only=True)
+    dup = con.execute("select paper_id from main.dim_papers limit 1").fetchone()[0]
+    con.close()
+    assert dup in check.details
+    assert_report_names(settings, outcome, "dup", check)
+
+
+def test_null_topic_label_fails_and_leaves_both_files_untouched(
+    settings: Settings, candidate: Path, base_warehouse: Path
+) -> None:
+    shutil.copyfile(base_warehouse, settings.warehouse_path)
+    execute(candidate, "update main.dim_topics set label = null where topic_id = 1")
+    before = digest(settings.warehouse_path), digest(candidate)
+    outcome = validate_candidate(settings, candidate, run_id="nolabel")
+    [check] = failing(outcome, "marts.dim_topics", "expect_column_values_to_not_be_null")
+    assert check.column == "label"
+    assert "1 of 5 rows" in check.details and "topic_id=1" in check.details
+    assert_report_names(settings, outcome, "nolabel", check)
+    # validation reads both files and writes neither; the published file is not left attached
+    assert (digest(settings.warehouse_path), digest(candidate)) == before
+    duckdb.connect(str(settings.warehouse_path)).close()
+
+
+def test_sixty_percent_row_drop_against_published_fails(
+    settings: Settings, candidate: Path, base_warehouse: Path
+) -> None:
+    shutil.copyfile(base_warehouse, settings.warehouse_path)
+    execute(
+        candidate,
+        "create temp table keep as select paper_id from main.dim_papers"
+        " order by paper_id limit (select (count(*) * 0.4)::int from main.dim_papers)",
+        "delete from main.dim_papers where paper_id not in (select paper_id from keep)",
+    )
+    outcome = validate_candidate(settings, candidate, run_id="shrunk")
+    [rows] = failing(outcome, "run_over_run.row_counts")
+    assert "dim_papers" in rows.details and "0.6" in rows.details
+    assert failing(outcome, "run_over_run.distinct_papers")
+    assert_report_names(settings, outcome, "shrunk", rows)
+
+    # the thresholds are settings: a looser gate lets the same candidate through
+    loose = settings.model_copy(update={"validation": settings.validation.model_copy(
+        update={"max_row_shrink_fraction": 0.7, "require_papers_not_decreasing": False})})
+    again = validate_candidate(loose, candidate, run_id="shrunk-loose")
+    assert not [c for c in again.failed_checks() if c.suite.startswith("run_over_run.")]
+
+
+def test_raw_batch_failures_are_named(
+    settings: Settings, candidate: Path, real_papers: pd.DataFrame
+) -> None:
+    """HTML left in an abstract, a future date, an unparseable date, an over-long title and a
+    duplicated record."""
+    batch = raw_batch_of(real_papers)
+    ids = batch["paper_id"]
+    batch["published_at"] = batch["published_at"].map(lambda t: t.isoformat())  # as text
+    batch.loc[3, "abstract"] = "<p>" + batch.loc[3, "abstract"] + "</p>"
+    batch.loc[7, "published_at"] = (pd.Timestamp.now(tz="UTC") + timedelta(days=30)).isoformat()
+    batch.loc[9, "published_at"] = "not a date"
+    batch.loc[11, "title"] = "x" * (settings.ingest.max_title_chars + 1)
+    batch = pd.concat([batch, batch.iloc[[5]]], ignore_index=True)  # the same record twice
+    outcome = validate_candidate(settings, candidate, run_id="rawbad", raw_batch=batch)
+    failed = {c.column: c for c in failing(outcome, "raw_batch.records")}
+    assert set(failed) == {
+        "abstract", "published_at_utc", "published_at_parses", "title", "paper_id,source_ref"
+    }
+    assert ids[5] in failed["paper_id,source_ref"].details
+    assert failed["abstract"].expectation == "expect_column_values_to_not_match_regex"
+    assert ids[3] in failed["abstract"].details
+    assert failed["published_at_utc"].expectation == "expect_column_values_to_be_between"
+    assert ids[7] in failed["published_at_utc"].details
+    assert ids[9] in failed["published_at_parses"].details
+    assert failed["title"].expectation == "expect_column_value_lengths_to_be_between"
+    assert len(outcome.failed_checks()) == 5
+    assert_report_names(settings, outcome, "rawbad", failed["abstract"])
+
+
+def test_tags_and_marts_rules(settings: Settings, candidate: Path) -> None:
+    """Score out of range, too many keyphrases, a window hole, an unknown unit, a topic
+    without members, a share above 1: each named by its own check."""
+    top_n = settings.tagging.top_n
+    execute(
+        candidate,
+        "update raw.paper_keywords set score = 5.0 where rank = 1 and paper_id ="
+        " (select min(paper_id) from raw.paper_keywords)",
+        f"insert into raw.paper_keywords by name select paper_id, 'extra ' || i as keyphrase,"
+        f" 'extra' as surface_form, 0.1 as score, 1 as rank, model_name, config_hash, run_id"
+        f" from raw.paper_keywords,"
+        f" range({top_n + 1}) as r(i) where paper_id = (select max(paper_id) from"
+        f" raw.paper_keywords) and rank = 1",
+        "delete from main.fct_topic_trends where grain = 'day' and topic_id = 2 and window_start"
+        " = (select min(window_start) + 1 from main.fct_topic_trends where topic_id = 2"
+        " and grain = 'day')",
+        "update main.fct_claims set unit = 'furlongs' where claim_id ="
+        " (select min(claim_id) from main.fct_claims)",
+        "insert into main.dim_topics values (99, 'orphan', ['x'], 1, current_date, current_date,"
+        " null)",
+        "update main.fct_keyword_trends set share = 1.5 where rowid = 0",
+        "update raw.paper_keywords set similarity = 1.5 where rank = 2",
+    )
+    outcome = validate_candidate(settings, candidate, run_id="rules")
+    failed = {(c.suite, c.expectation, c.column) for c in outcome.failed_checks()}
+    assert ("tags.raw_paper_keywords", "expect_column_values_to_be_between", "score") in failed
+    assert ("tags.raw_paper_keywords", "expect_column_values_to_be_between",
+            "keyphrases_of_paper") in failed
+    assert ("tags.raw_paper_keywords", "expect_column_values_to_be_between", "similarity") in failed
+    assert ("marts.fct_topic_trends", "expect_column_values_to_be_in_set",
+            "next_window_missing") in failed
+    assert ("marts.fct_claims", "expect_column_values_to_be_in_set", "unit_known") in failed
+    [unit] = [c for c in outcome.failed_checks() if c.column == "unit_known"]
+    assert "unit=furlongs" in unit.details
+    assert ("marts.dim_topics", "expect_column_values_to_be_between", "n_members") in failed
+    assert ("marts.fct_keyword_trends", "expect_column_values_to_be_between", "share") in failed
+    [gap] = [c for c in outcome.failed_checks() if c.column == "next_window_missing"]
+    assert "topic_id=2, grain=day" in gap.details
+    [orphan] = [c for c in outcome.failed_checks() if c.column == "n_members"]
+    assert "orphan" in orphan.details
+
+
+def test_schema_drift_removed_or_retyped_fails_added_column_and_small_shrink_pass(
+    settings: Settings, candidate: Path, base_warehouse: Path
+) -> None:
+    shutil.copyfile(base_warehouse, settings.warehouse_path)
+    execute(
+        candidate,
+        "delete from main.fct_claims where claim_id in"
+        " (select claim_id from main.fct_claims order by claim_id limit 1)",
+        "alter table main.dim_topics add column description varchar",
+        "alter table main.fct_claims drop column baseline",
+        "alter table main.dim_papers alter column upvotes type varchar",
+    )
+    outcome = validate_candidate(settings, candidate, run_id="drift")
+    [drift] = failing(outcome, "run_over_run.schema")
+    assert "fct_claims.baseline" in drift.details and "dim_papers.upvotes" in drift.details
+    assert "dim_topics.description" not in drift.details
+    # the removed column also breaks the contract of the mart itself
+    assert failing(outcome, "marts.fct_claims", "expect_table_columns_to_match_set")
+    # one claim less is within max_row_shrink_fraction
+    assert not failing(outcome, "run_over_run.row_counts")
+
+
+def test_missing_mart_fails_the_contract(settings: Settings, candidate: Path) -> None:
+    execute(candidate, "drop table main.fct_claims")
+    outcome = validate_candidate(settings, candidate, run_id="nomart")
+    [contract] = failing(outcome, "marts.contract")
+    assert "fct_claims" in contract.details
+    assert any(s.startswith("marts.fct_claims") for s in outcome.skipped_suites)
+
+
+def test_suites_are_loaded_from_the_expectations_folder(settings: Settings, tmp_path: Path) -> None:
+    """Suites come from settings.validation.expectations_dir (one module per layer)."""
+    folder = tmp_path / "expectations"
+    shutil.copytree(settings.validation.expectations_dir, folder)
+    marts = folder / "marts.py"
+    marts.write_text(marts.read_text().replace('name="marts.dim_papers"', 'name="marts.papers_x"'))
+    custom = settings.model_copy(
+        update={"validation": settings.validation.model_copy(update={"expectations_dir": folder})}
+    )
+    inputs = SuiteInputs(settings=custom, run_id="r", now=datetime.now(UTC), candidate_tables=set())
+    names = {s.name for s in build_suites(custom, inputs, raw_batch=True, published=True)}
+    assert "marts.papers_x" in names and "marts.dim_papers" not in names
+    assert {n.split(".")[0] for n in names} == {"raw_batch", "tags", "marts", "run_over_run"}
+    (folder / "tags.py").unlink()
+    with pytest.raises(FileNotFoundError, match="tags.py"):
+        build_suites(custom, inputs, raw_batch=False, published=False)
