@@ -108,6 +108,7 @@ class RunRecord:
     failed_checks: list[str] = field(default_factory=list)
     error: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    stage: str | None = None  # the stage a running run is in (summary.json only)
 
     # --- building the record as the run goes ---
     @classmethod
@@ -292,6 +293,50 @@ def record_run(
             upsert_audit_row(con, record, "run_audit")
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         log.warning("run %s: lake busy, run_audit not updated there: %s", record.run_id, exc)
+
+
+def mark_stage(settings: Settings, record: RunRecord, stage: str) -> None:
+    """Note in summary.json which stage the run entered (``papertrends status`` shows it)."""
+    record.stage = stage
+    summary = read_summary(settings, record.run_id)
+    summary["run"] = record.to_dict()
+    write_json_atomic(settings.reports_dir / record.run_id / SUMMARY_FILE, summary)
+
+
+def published_run_id(settings: Settings) -> str | None:
+    """The run that built the published warehouse (its newest published run_audit row)."""
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        row = con.execute(
+            "select run_id from main.run_audit where published order by finished_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def recover_killed_run(settings: Settings, run_id: str) -> RunRecord | None:
+    """Mark a run whose process died (its lock was found stale) as ``killed`` in its summary.
+
+    A run killed between writing its ``published`` row and the atomic replace did not publish:
+    what counts is whether the published warehouse carries it.
+    """
+    data = read_summary(settings, run_id).get("run")
+    if not data:
+        return None
+    record = RunRecord.from_dict(data)
+    if record.status == "published" and published_run_id(settings) == run_id:
+        return None
+    if record.status not in ("running", "published"):
+        return None
+    stage = record.stage or "start"
+    record.finish(status="killed", published=False, error=f"process died during stage {stage}")
+    mark_stage(settings, record, stage)
+    return record
 
 
 def list_runs(settings: Settings) -> list[RunRecord]:

@@ -174,7 +174,7 @@ def report(
 
     settings = get_settings()
     folder = _guarded(lambda: find_report(settings, run_id))
-    console.print(load_report_markdown(settings, run_id))
+    console.print(load_report_markdown(settings, run_id), markup=False, highlight=False)
     docs = folder / "data_docs" / "index.html"
     if docs.exists():
         console.print(f"Data Docs: {docs}")

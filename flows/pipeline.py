@@ -172,7 +172,7 @@ def ingest_flow(request: RunRequest, settings: Settings | None = None):
 
 @flow(name="pipeline")
 def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunResult:
-    from flows.audit import RunRecord, record_run
+    from flows.audit import RunRecord, mark_stage, record_run, recover_killed_run
     from flows.reports import report_markdown, write_report
 
     settings = settings or get_settings()
@@ -186,24 +186,29 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
                 lock.recovered.run_id,
                 lock.recovered.pid,
             )
+            recover_killed_run(settings, lock.recovered.run_id)
         record = RunRecord.start(run_id=run_id, source=request.source)
         record_run(settings, None, record)
         outcome = None
         dbt = None
         try:
+            mark_stage(settings, record, "ingest")
             counts = ingest_task(settings, request, run_id)
             record.set_ingest(counts)
             log.info("run %s ingest: %s", run_id, counts)
 
+            mark_stage(settings, record, "tag")
             tags = _tag(settings, request, run_id)
             record.set_tags(tags)
             log.info("run %s tagging: %s", run_id, tags)
 
+            mark_stage(settings, record, "transform")
             candidate = build_candidate_task(settings, run_id)
             dbt = dbt_build_task(settings, candidate, run_id)
             record.set_dbt(dbt)
             log.info("run %s dbt build: %s", run_id, dbt)
             if dbt.success:
+                mark_stage(settings, record, "validate")
                 outcome = validate_task(settings, candidate, run_id)
                 record.set_validation(outcome)
                 log.info(
@@ -213,6 +218,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
                     outcome.failed,
                 )
             if dbt.success and outcome is not None and outcome.success:
+                mark_stage(settings, record, "publish")
                 record.finish(status="published", published=True)
                 record_run(settings, candidate, record)
                 publish_task(settings, candidate, run_id)
