@@ -24,10 +24,14 @@ setup: $(BIN)/papertrends
 run: setup
 	$(BIN)/papertrends run --source hf-daily --input $(DATA)/hf-daily-papers
 
+# Debian's Chromium for the Playwright browser tests (never `playwright install`: no downloads here)
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 lint: setup
 	$(BIN)/ruff check flows tests benchmarks dashboard
 
-test: setup lint
+test: setup browsers lint
 	$(BIN)/pytest
 
 clean:

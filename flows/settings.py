@@ -69,8 +69,8 @@ class TaggingSettings(BaseModel):
     # per word of a phrase up to 3 words, for an early first mention (1 at the start, 0 at the
     # end), and minus the mean general-English Zipf frequency (wordfreq, /7) of its words
     length_bonus: float = 0.2
-    position_weight: float = 0.2
-    commonness_penalty: float = 0.3
+    position_weight: float = 0.3
+    commonness_penalty: float = 0.5
     skip_nested: bool = True  # (config) no phrase inside an already chosen one, or around it
     min_abstract_words: int = 8  # (config) shorter abstracts get status too_short
     phrase_max_seq_length: int = 16  # tokens kept when embedding a phrase (full model)

@@ -1,0 +1,128 @@
+{#
+    Per key (a topic or a keyphrase) and window of each grain: papers, share of all papers in
+    the window, upvotes, change against the previous window, z-score against the trailing 8
+    windows, is_emerging and is_partial_window. Windows between the key's first window and the
+    last data window appear even with zero papers.
+
+    events: a relation with one row per (key, paper) and columns <key_column>, paper_id,
+    activity_date, upvotes. windows: int_windows_spined.
+#}
+{% macro window_trends(events, windows, key_column) %}
+    grains as (
+        select distinct grain from {{ windows }}
+    ),
+
+    events_windowed as (
+        select
+            events.{{ key_column }},
+            grains.grain,
+            cast(date_trunc(grains.grain, events.activity_date) as date) as window_start,
+            events.paper_id,
+            events.upvotes
+        from {{ events }} as events
+        cross join grains
+        where events.activity_date is not null
+    ),
+
+    counted as (
+        select
+            {{ key_column }},
+            grain,
+            window_start,
+            count(distinct paper_id) as n_papers,
+            sum(upvotes) as upvotes
+        from events_windowed
+        group by all
+    ),
+
+    first_windows as (
+        select
+            {{ key_column }},
+            grain,
+            min(window_start) as first_window_start
+        from counted
+        group by all
+    ),
+
+    data_first_windows as (
+        select
+            grain,
+            min(window_start) as data_first_window_start
+        from {{ windows }}
+        group by grain
+    ),
+
+    spine as (
+        select
+            first_windows.{{ key_column }},
+            first_windows.first_window_start,
+            windows.grain,
+            windows.window_start,
+            windows.window_end,
+            windows.n_papers_all,
+            windows.is_partial_window,
+            windows.window_start > data_first_windows.data_first_window_start as has_earlier_windows
+        from first_windows
+        inner join {{ windows }} as windows
+            on first_windows.grain = windows.grain
+            and windows.window_start >= first_windows.first_window_start
+        inner join data_first_windows on windows.grain = data_first_windows.grain
+    ),
+
+    zero_filled as (
+        select
+            spine.*,
+            coalesce(counted.n_papers, 0) as n_papers,
+            coalesce(counted.upvotes, 0) as upvotes
+        from spine
+        left join counted
+            on spine.{{ key_column }} = counted.{{ key_column }}
+            and spine.grain = counted.grain
+            and spine.window_start = counted.window_start
+    ),
+
+    with_history as (
+        select
+            *,
+            coalesce(
+                lag(n_papers) over key_windows,
+                case when has_earlier_windows then 0 end
+            ) as prev_n_papers,
+            avg(n_papers) over trailing_8 as trailing_mean,
+            stddev_samp(n_papers) over trailing_8 as trailing_stddev,
+            count(*) over trailing_8 as trailing_count
+        from zero_filled
+        window
+            key_windows as (partition by {{ key_column }}, grain order by window_start),
+            trailing_8 as (
+                partition by {{ key_column }}, grain
+                order by window_start
+                rows between 8 preceding and 1 preceding
+            )
+    ),
+
+    trends as (
+        select
+            {{ key_column }},
+            grain,
+            window_start,
+            window_end,
+            n_papers,
+            n_papers / nullif(n_papers_all, 0) as share,
+            upvotes,
+            prev_n_papers,
+            n_papers - prev_n_papers as change_abs,
+            case
+                when prev_n_papers > 0 then (n_papers - prev_n_papers) / prev_n_papers
+            end as change_pct,
+            case
+                when trailing_count >= 2 and trailing_stddev > 0
+                    then (n_papers - trailing_mean) / trailing_stddev
+            end as zscore_8,
+            window_start = first_window_start
+            and has_earlier_windows
+            and n_papers >= {{ var('emerging_min_papers') }} as is_emerging,
+            is_partial_window
+        from with_history
+    )
+{% endmacro %}

@@ -1,0 +1,58 @@
+with papers as (
+    select * from {{ ref('stg_raw__papers') }}
+),
+
+paper_keywords as (
+    select * from {{ ref('stg_raw__paper_keywords') }}
+),
+
+paper_topics as (
+    select * from {{ ref('int_paper_topics_completed') }}
+),
+
+keyphrase_counts as (
+    select
+        paper_id,
+        count(*) as n_keyphrases
+    from paper_keywords
+    group by paper_id
+),
+
+primary_topics as (
+    select
+        paper_id,
+        topic_id as primary_topic_id
+    from paper_topics
+    where is_primary
+),
+
+final as (
+    select
+        papers.paper_id,
+        papers.arxiv_id,
+        papers.title,
+        papers.abstract,
+        papers.authors,
+        papers.published_at,
+        papers.first_seen_at,
+        papers.activity_date,
+        papers.source,
+        papers.sources,
+        papers.upvotes,
+        papers.num_comments,
+        papers.categories,
+        papers.source_keywords,
+        case
+            when papers.arxiv_id is not null then 'https://arxiv.org/abs/' || papers.arxiv_id
+        end as arxiv_url,
+        case
+            when papers.arxiv_id is not null then 'https://huggingface.co/papers/' || papers.arxiv_id
+        end as hf_url,
+        coalesce(keyphrase_counts.n_keyphrases, 0) as n_keyphrases,
+        primary_topics.primary_topic_id
+    from papers
+    left join keyphrase_counts on papers.paper_id = keyphrase_counts.paper_id
+    left join primary_topics on papers.paper_id = primary_topics.paper_id
+)
+
+select * from final
