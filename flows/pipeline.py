@@ -206,7 +206,15 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             candidate = build_candidate_task(settings, run_id)
             dbt = dbt_build_task(settings, candidate, run_id)
             record.set_dbt(dbt)
-            log.info("run %s dbt build: %s", run_id, dbt)
+            log.info(
+                "run %s dbt build: success=%s models=%s tests passed=%s failed=%s (%.1f s)",
+                run_id,
+                dbt.success,
+                dbt.models_ok,
+                dbt.tests_passed,
+                dbt.tests_failed,
+                dbt.seconds,
+            )
             if dbt.success:
                 mark_stage(settings, record, "validate")
                 outcome = validate_task(settings, candidate, run_id)
