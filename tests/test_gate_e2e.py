@@ -51,13 +51,14 @@ def input_ids(folder: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def gate(tmp_path_factory, shared_data, prefect_harness):
+def gate(tmp_path_factory, shared_data, prefect_harness, model_dir):
     root = tmp_path_factory.mktemp("gate")
     feed = root / "feed"
     feed.mkdir()
     for day in DAYS:
         shutil.copy(shared_data / "hf-daily-papers" / f"{day}.json", feed)
     settings = Settings(home=root / "home", data_dir=shared_data)
+    settings.tagging.model_dir = model_dir
     first = run_pipeline(settings, RunRequest(source="hf-daily", input=feed))
     assert first.published, first.summary()
     return settings, feed, root
