@@ -72,6 +72,7 @@ class TaggingSettings(BaseModel):
     position_weight: float = 0.3
     commonness_penalty: float = 0.5
     skip_nested: bool = True  # (config) no phrase inside an already chosen one, or around it
+    max_overlap: float = 0.75  # (config) ...nor sharing this share of the shorter one's words
     min_abstract_words: int = 8  # (config) shorter abstracts get status too_short
     phrase_max_seq_length: int = 16  # tokens kept when embedding a phrase (full model)
     doc_max_seq_length: int = 256  # tokens kept when embedding a document (full model)
