@@ -402,9 +402,7 @@ class RunSummary:
         """Did this run end without publishing? (An unreadable summary is not a verdict.)"""
         if self.error is not None:
             return False
-        return self.published is False or self.status.lower() in (
-            "failed", "failure", "error", "crashed", "cancelled", "validation_failed",
-        )
+        return self.status in ("failed", "error", "killed")
 
     @property
     def when(self) -> datetime:
@@ -433,62 +431,28 @@ def _sort_time(value: Any) -> datetime:
     return _parse_time(value) or datetime.min.replace(tzinfo=UTC)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _checks(value: Any) -> list[str]:
-    if isinstance(value, list):
-        out = []
-        for item in value:
-            if isinstance(item, dict):
-                out.append(str(item.get("name") or item.get("expectation") or item))
-            else:
-                out.append(str(item))
-        return out
-    if isinstance(value, int | float) and value:
-        return [f"{int(value)} failed check(s)"]
-    return [str(value)] if isinstance(value, str) and value else []
-
-
-def _data_docs(data: dict[str, Any], folder: Path) -> Path | None:
-    for key in ("data_docs_index", "data_docs", "data_docs_path", "data_docs_index_path",
-                "docs_index", "data_docs_url"):
-        value = data.get(key)
-        if isinstance(value, dict):
-            value = value.get("index") or value.get("path")
-        if isinstance(value, str) and value:
-            value = value.removeprefix("file://")
-            path = Path(value)
-            return path if path.is_absolute() else folder / path
-    for candidate in sorted(folder.glob("**/index.html")):
-        return candidate
-    return None
-
-
 def read_summary(path: Path) -> RunSummary:
+    """Read reports/<run_id>/summary.json as flows.audit and flows.reports write it."""
+    from flows.audit import RunRecord
+
     folder = path.parent
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
+        record = RunRecord.from_dict(data["run"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         return RunSummary(run_id=folder.name, path=path, status="unreadable", error=str(exc))
-    published = data.get("published")
+    docs = data.get("data_docs")
     return RunSummary(
-        run_id=str(data.get("run_id") or folder.name),
+        run_id=record.run_id,
         path=path,
-        status=str(data.get("status") or "unknown"),
-        published=published if isinstance(published, bool) else None,
-        started_at=_parse_time(data.get("started_at")),
-        finished_at=_parse_time(data.get("finished_at")),
-        failed_checks=_checks(data.get("failed_checks")),
-        expectations_passed=_int(data.get("expectations_passed")),
-        expectations_failed=_int(data.get("expectations_failed")),
-        data_docs=_data_docs(data, folder),
+        status=record.status,
+        published=record.published,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        failed_checks=list(record.failed_checks),
+        expectations_passed=record.expectations_passed,
+        expectations_failed=record.expectations_failed,
+        data_docs=folder / docs if isinstance(docs, str) and docs else None,
     )
 
 

@@ -17,12 +17,12 @@ from flows.digest import DigestConfigError, render_digest, send_digest, window_b
 from flows.errors import UserError
 from flows.readers import WarehouseNotFound
 from flows.settings import Settings
-from tests.dashboard.warehouse_builder import session_warehouse
 
 
 @pytest.fixture(scope="session")
-def digest_warehouse(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    return session_warehouse(tmp_path_factory.getbasetemp(), shared_data)
+def digest_warehouse(published_home: Path) -> Path:
+    """warehouse.duckdb published by the real pipeline over recorded days."""
+    return published_home / "warehouse.duckdb"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""One run at a time: a second run is refused naming the active one; a killed run's lock is recovered."""
+"""One run at a time: a second run is refused, naming the active one; a killed run's lock is
+recovered."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixtures of the dashboard tests: a warehouse with the marts contract, published in a home."""
+"""Fixtures of the dashboard tests: the warehouse the real pipeline published, in a fresh home."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from flows.settings import Settings
-from tests.dashboard.warehouse_builder import session_warehouse
 
 
 @pytest.fixture(scope="session")
-def test_warehouse(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    """Built once per session from the real HF daily papers (or PAPERTRENDS_TEST_WAREHOUSE)."""
-    return session_warehouse(tmp_path_factory.getbasetemp(), shared_data)
+def test_warehouse(published_home: Path) -> Path:
+    """warehouse.duckdb published by `papertrends backfill` over recorded days (real pipeline)."""
+    return published_home / "warehouse.duckdb"
 
 
 @pytest.fixture

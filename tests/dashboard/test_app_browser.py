@@ -24,7 +24,7 @@ import pytest
 
 from flows.dashboard_launcher import dashboard_command
 from flows.settings import REPO_ROOT, Settings
-from tests.dashboard.warehouse_builder import copy_with_run_id, write_summary
+from tests.dashboard.runs import copy_with_run_id, write_summary
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,7 +90,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
         published = sql(settings, "select run_id from run_audit where published "
                                   "order by finished_at desc limit 1")[0][0]
         now = datetime.now(UTC)
-        write_summary(settings.reports_dir, published, status="success", published=True,
+        write_summary(settings.reports_dir, published, status="published", published=True,
                       finished_at=now - timedelta(hours=1))
         write_summary(settings.reports_dir, "run-failed-latest", status="failed",
                       published=False, finished_at=now,

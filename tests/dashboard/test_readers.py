@@ -16,7 +16,7 @@ from flows import readers
 from flows.dashboard_launcher import APP, dashboard_command
 from flows.errors import UserError
 from flows.settings import Settings
-from tests.dashboard.warehouse_builder import copy_with_run_id, write_summary
+from tests.dashboard.runs import copy_with_run_id, write_summary
 
 
 def sql(settings: Settings, query: str, params: list | None = None) -> list[tuple]:
@@ -163,7 +163,7 @@ def test_queries_keep_working_while_the_file_is_replaced(
 def test_run_status_banner_when_the_latest_run_failed(published: Settings) -> None:
     run_id = readers.published_run(published)["run_id"]
     now = datetime.now(UTC)
-    write_summary(published.reports_dir, run_id, status="success", published=True,
+    write_summary(published.reports_dir, run_id, status="published", published=True,
                   finished_at=now - timedelta(hours=2))
     status = readers.run_status(published)
     assert status.published_summary.run_id == run_id
@@ -192,7 +192,7 @@ def test_summaries_are_read_defensively(settings: Settings) -> None:
     broken.mkdir()
     (broken / "summary.json").write_text('{"run_id": "run-ha', encoding="utf-8")
     summaries = {s.run_id: s for s in readers.list_summaries(settings)}
-    assert summaries["run-bare"].status == "unknown" and not summaries["run-bare"].failed
+    assert summaries["run-bare"].status == "unreadable" and not summaries["run-bare"].failed
     assert summaries["run-half"].error and not summaries["run-half"].failed
     assert readers.run_status(settings).banner is None
 
