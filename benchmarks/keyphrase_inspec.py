@@ -99,7 +99,12 @@ def main() -> None:
     parser.add_argument(
         "--stock-sample", type=int, default=100, help="abstracts for stock KeyBERT (0: skip)"
     )
-    parser.add_argument("--backend", default=None, help="model2vec | sentence-transformers")
+    parser.add_argument(
+        "--backend", default=None, help="hybrid | model2vec | sentence-transformers"
+    )
+    parser.add_argument(
+        "--pca", type=int, default=None, help="distill_pca_dims of the static model (0: none)"
+    )
     parser.add_argument("--diversity", type=float, default=None)
     parser.add_argument("--no-skip-nested", action="store_true")
     parser.add_argument("--show", type=int, default=0, help="print predictions of N abstracts")
@@ -109,6 +114,8 @@ def main() -> None:
     overrides = {}
     if args.backend:
         overrides["backend"] = args.backend
+    if args.pca is not None:
+        overrides["distill_pca_dims"] = args.pca or None
     if args.diversity is not None:
         overrides["diversity"] = args.diversity
     if args.no_skip_nested:

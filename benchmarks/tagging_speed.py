@@ -1,10 +1,10 @@
 """Tagging speed and memory, end to end, on the HF daily papers (9,877 abstracts).
 
 Loads the papers into a fresh lake under a temporary PAPERTRENDS_HOME, then times
-``tag_papers`` from a cold start (model load - and, for model2vec, its one-off distillation
-unless --model-dir points at an existing one - included), re-runs it (must embed nothing), and
-times stock KeyBERT (1-3-grams, English stop words, full all-MiniLM-L6-v2) on a sample.
-Prints docs/s, seconds and peak RSS.
+``tag_papers`` from a cold start (model load - and, for model2vec/hybrid, the one-off
+distillation of the static model unless --model-dir points at an existing one - included),
+re-runs it (must embed nothing), and times stock KeyBERT (1-3-grams, English stop words, full
+all-MiniLM-L6-v2) on a sample. Prints docs/s, seconds and peak RSS.
 
     python benchmarks/tagging_speed.py [--limit N] [--stock-sample 100] [--model-dir DIR]
 """
@@ -77,7 +77,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N papers (all)")
     parser.add_argument("--stock-sample", type=int, default=50, help="papers for stock KeyBERT")
     parser.add_argument("--model-dir", type=Path, default=None, help="reuse a distilled model")
-    parser.add_argument("--backend", default=None, help="model2vec | sentence-transformers")
+    parser.add_argument(
+        "--backend", default=None, help="hybrid | model2vec | sentence-transformers"
+    )
+    parser.add_argument(
+        "--pca", type=int, default=None, help="distill_pca_dims of the static model (0: none)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="papertrends-bench-") as tmp:
@@ -87,6 +92,8 @@ def main() -> None:
             updates["model_dir"] = args.model_dir
         if args.backend:
             updates["backend"] = args.backend
+        if args.pca is not None:
+            updates["distill_pca_dims"] = args.pca or None
         settings.tagging = settings.tagging.model_copy(update=updates)
         papers = read_papers(settings.data_dir / "hf-daily-papers", args.limit)
         load_lake(settings, papers)

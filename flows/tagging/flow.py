@@ -7,7 +7,7 @@ or a Dask cluster (prefect-dask); the parent alone touches the lake.
 ``dask_address`` names a running scheduler (``tcp://host:8786``); without it ``"dask"`` starts a
 local cluster of two worker processes. Workers get texts, candidates and cached vectors, return
 keyphrases and new vectors; each worker process loads the embedding model once. The model folder
-(``ensure_model``) must be readable by the workers: with the default model2vec backend it is
+(``ensure_model``) must be readable by the workers: with the model2vec/hybrid backends it is
 ``$PAPERTRENDS_HOME/models`` (or ``tagging.model_dir``), so a remote cluster needs that path
 shared.
 """

@@ -40,16 +40,18 @@ def mmr_select(
 ) -> list[int]:
     """MMR as in KeyBERT: repeatedly take argmax((1-d)*relevance - d*max sim to chosen)."""
     chosen: list[int] = []
-    remaining = list(range(len(relevance)))
-    while remaining and len(chosen) < top_n:
+    n = len(relevance)
+    available = np.ones(n, dtype=bool)
+    redundancy = np.full(n, -np.inf)  # max similarity to the chosen ones, kept up to date
+    while len(chosen) < min(top_n, n):
         if chosen:
-            redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
-            scores = (1 - diversity) * relevance[remaining] - diversity * redundancy
+            scores = (1 - diversity) * relevance - diversity * redundancy
         else:
-            scores = relevance[remaining]
-        pick = remaining[int(np.argmax(scores))]
+            scores = np.asarray(relevance, dtype=np.float64)
+        pick = int(np.argmax(np.where(available, scores, -np.inf)))
         chosen.append(pick)
-        remaining.remove(pick)
+        available[pick] = False
+        redundancy = np.maximum(redundancy, similarity[:, pick])
     return chosen
 
 
