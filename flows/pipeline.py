@@ -7,8 +7,6 @@ published one only when ``dbt build`` and the GX checkpoint both pass.
 Stage modules are imported inside the tasks, so a worker only loads what its stage needs.
 """
 
-from __future__ import annotations
-
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,7 +15,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from flows.runlock import RunLock
 from flows.settings import Settings, get_settings
@@ -32,6 +30,14 @@ class RunRequest(BaseModel):
     until: date | None = None
     task_runner: str = "threads"
     dask_address: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _address_means_dask(cls, data: Any) -> Any:
+        """``--dask-address`` alone means tagging on that cluster (task-runner plumbing)."""
+        if isinstance(data, dict) and data.get("dask_address"):
+            data = {**data, "task_runner": "dask"}
+        return data
 
 
 @dataclass
@@ -138,6 +144,12 @@ def publish_task(settings: Settings, candidate: Path, run_id: str) -> Path:
 def _tag(settings: Settings, request: RunRequest, run_id: str):
     from flows.tagging.flow import tag_flow
 
+    where = request.dask_address or "a local Dask cluster"
+    get_run_logger().info(
+        "run %s tagging on %s",
+        run_id,
+        where if request.task_runner == "dask" else f"{request.task_runner} (thread pool)",
+    )
     return tag_flow(
         settings=settings,
         run_id=run_id,

@@ -5,13 +5,12 @@ responses), runs the whole pipeline, and emails the digest after a successful pu
 is configured (never after a failed run).
 
 Schedules fire only on a long-lived Prefect server (``prefect server start`` and
-``PREFECT_API_URL``); Prefect's temporary per-process server never runs them, so ``serve``
-refuses to start without ``PREFECT_API_URL``.
+``PREFECT_API_URL``, from the environment or the Prefect profile); Prefect's temporary
+per-process server never runs them, so ``serve`` refuses to start without one. A scheduled run
+that does not publish ends as a *failed* flow run, so Prefect shows it (and can alert on it).
+prefect.yaml describes the same deployment for a work pool and workers.
 """
 
-from __future__ import annotations
-
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +23,22 @@ from flows.settings import Settings, get_settings
 DEPLOYMENT_NAME = "papertrends-daily"
 
 
+class RunNotPublishedError(RuntimeError):
+    """The daily run finished without publishing (failed checks): no digest was sent."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(f"no digest sent: {result.summary()}")
+
+
+def api_url() -> str | None:
+    """The Prefect API this process talks to (env or Prefect profile), None when temporary."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return str(url) if url else None
+
+
 def previous_day(now: datetime | None = None) -> date:
     return ((now or datetime.now(UTC)).astimezone(UTC) - timedelta(days=1)).date()
 
@@ -33,30 +48,44 @@ def daily_flow(
     day: date | None = None,
     input: Path | None = None,
     settings: Settings | None = None,
+    task_runner: str = "threads",
+    dask_address: str | None = None,
 ) -> RunResult:
-    """Ingest one day (default: yesterday, UTC), run the pipeline, then send the digest."""
+    """Ingest one day (default: yesterday, UTC), run the pipeline, then send the digest.
+
+    ``task_runner``/``dask_address``: where tagging runs (see ``papertrends run --help``)."""
     settings = settings or get_settings()
     day = day or previous_day()
-    result = pipeline_flow(
-        RunRequest(source="hf-daily", input=input, since=day, until=day), settings
+    request = RunRequest(
+        source="hf-daily", input=input, since=day, until=day,
+        task_runner=task_runner, dask_address=dask_address,
     )
+    result = pipeline_flow(request, settings)
     log = get_run_logger()
-    if result.published and settings.digest.smtp_host:
+    log.info("daily run for %s: run %s %s, %s", day, result.run_id, result.status, result.counts)
+    if not result.published:
+        # a scheduled run that did not publish is a failed flow run (Prefect shows/alerts it)
+        raise RunNotPublishedError(result)
+    if settings.digest.smtp_host:
         from flows.digest import render_digest, send_digest
 
         digest = render_digest(settings)
         send_digest(settings, digest)
         log.info("run %s: digest sent to %s", result.run_id, ", ".join(settings.digest.mail_to))
-    elif not result.published:
-        log.warning("run %s did not publish: no digest sent", result.run_id)
     return result
 
 
-def serve_pipeline(settings: Settings, cron: str | None = None, input: Path | None = None) -> None:
+def serve_pipeline(
+    settings: Settings,
+    cron: str | None = None,
+    input: Path | None = None,
+    task_runner: str = "threads",
+    dask_address: str | None = None,
+) -> None:
     """Serve the daily flow as a deployment on a cron schedule (blocks until interrupted)."""
     from prefect.schedules import Cron
 
-    if not os.environ.get("PREFECT_API_URL"):
+    if not api_url():
         raise UserError(
             "schedules need a long-lived Prefect server: run `prefect server start` "
             "(PREFECT_UI_ENABLED=false is fine offline) and set "
@@ -65,7 +94,12 @@ def serve_pipeline(settings: Settings, cron: str | None = None, input: Path | No
     daily_flow.serve(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(cron or settings.schedule.cron, timezone=settings.schedule.timezone)],
-        parameters={"input": str(input) if input else None},
+        parameters={
+            "input": str(input) if input else None,
+            "task_runner": task_runner,
+            "dask_address": dask_address,
+        },
         description="papertrends: ingest yesterday's HF Daily Papers, build, validate, publish",
         tags=["papertrends"],
+        limit=1,  # one run at a time in this process (the run lock guards across processes)
     )

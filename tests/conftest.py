@@ -46,3 +46,57 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+# ----------------------------------------------------------------------------- end-to-end runs
+# (ops helper) The CLI tests of tests/test_{crash,schedule,dask_pipeline,readers_vs_runs}.py
+# share one long-lived Prefect server, one distilled model and one published home.
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The distilled embedding model, once per session (PAPERTRENDS_TEST_MODEL_DIR: a cache)."""
+    from flows.tagging.embedder import ensure_model
+
+    cached = os.environ.get("PAPERTRENDS_TEST_MODEL_DIR")
+    folder = Path(cached) if cached else tmp_path_factory.mktemp("models")
+    s = Settings(home=tmp_path_factory.mktemp("model-home"))
+    s.tagging = s.tagging.model_copy(update={"model_dir": folder})
+    ensure_model(s)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real `prefect server start` subprocess (offline, no UI); yields it (``.api_url``)."""
+    from tests.pipeline_harness import start_prefect_server
+
+    server = start_prefect_server(tmp_path_factory.mktemp("prefect"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def published_home(shared_data, prefect_server, model_dir, tmp_path_factory) -> Path:
+    """A PAPERTRENDS_HOME built by `papertrends backfill` over two recorded days served by a
+    local HF API; tests copy it (``home_copy``) rather than rebuilding it."""
+    from tests.http_server import serve
+    from tests.pipeline_harness import BASE_DAYS, cli_env, hf_api, run_cli
+
+    home = tmp_path_factory.mktemp("published") / "home"
+    with serve(hf_api(shared_data / "hf-daily-papers")) as api:
+        env = cli_env(home, prefect_server.api_url, model_dir,
+                      PAPERTRENDS_INGEST__HF_API_URL=f"{api.url}/api/daily_papers")
+        done = run_cli(["backfill", "--since", BASE_DAYS[0], "--until", BASE_DAYS[-1]], env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return home
+
+
+@pytest.fixture
+def home_copy(published_home: Path, tmp_path: Path) -> Path:
+    """A private copy of ``published_home`` (lake, published warehouse, reports)."""
+    import shutil
+
+    return Path(shutil.copytree(published_home, tmp_path / "home"))

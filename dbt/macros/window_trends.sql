@@ -108,7 +108,7 @@
             window_start,
             window_end,
             n_papers,
-            n_papers / nullif(n_papers_all, 0) as share,
+            coalesce(n_papers / nullif(n_papers_all, 0), 0) as share,
             upvotes,
             prev_n_papers,
             n_papers - prev_n_papers as change_abs,
