@@ -143,7 +143,8 @@ def test_send_emails_html_and_text_alternatives(published: Settings) -> None:
     assert sender == "digest@papertrends.test"
     assert recipients == ["reader@example.org", "team@example.org"]
     msg = email.message_from_bytes(raw, policy=policy.default)
-    assert msg["Subject"] == result.subject
+    # a long subject is folded; Python's parser keeps the folding space that mail clients drop
+    assert msg["Subject"].strip() == result.subject
     assert msg.is_multipart() and msg.get_content_type() == "multipart/alternative"
     parts = {part.get_content_type(): part.get_content() for part in msg.iter_parts()}
     assert set(parts) == {"text/plain", "text/html"}
