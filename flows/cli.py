@@ -188,11 +188,22 @@ def report(
 def serve(
     cron: Annotated[str | None, typer.Option(help="Cron schedule (default from settings)")] = None,
     input: InputOpt = None,
+    task_runner: RunnerOpt = TaskRunnerName.threads,
+    dask_address: DaskOpt = None,
 ) -> None:
-    """Serve the pipeline as a Prefect deployment on a cron schedule (needs PREFECT_API_URL)."""
+    """Serve the daily pipeline as a Prefect deployment on a cron schedule (needs a Prefect
+    server: `prefect server start` and PREFECT_API_URL)."""
     from flows.schedule import serve_pipeline
 
-    _guarded(lambda: serve_pipeline(get_settings(), cron=cron, input=input))
+    _guarded(
+        lambda: serve_pipeline(
+            get_settings(),
+            cron=cron,
+            input=input,
+            task_runner=task_runner.value,
+            dask_address=dask_address,
+        )
+    )
 
 
 @app.command()
