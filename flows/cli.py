@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from flows.settings import get_settings
 
@@ -148,13 +148,14 @@ def runs(limit: Annotated[int, typer.Option(help="How many, newest first")] = 20
     """List past runs (published or not)."""
     from flows.audit import list_runs
 
-    table = Table("run_id", "status", "published", "started", "read", "loaded", "quarantined")
+    table = Table("status", "published", "started (UTC)", "read", "loaded", "quarantined")
+    table.columns.insert(0, Column("run_id", no_wrap=True, min_width=23))
     for r in list_runs(get_settings())[:limit]:
         table.add_row(
             r.run_id,
             r.status,
             "yes" if r.published else "no",
-            str(r.started_at),
+            f"{r.started_at:%Y-%m-%d %H:%M}",
             str(r.read),
             str(r.loaded),
             str(r.quarantined),

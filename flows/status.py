@@ -12,16 +12,7 @@ import duckdb
 
 from flows.runlock import active_holder
 from flows.settings import Settings
-
-MARTS = (
-    "dim_papers",
-    "fct_paper_keywords",
-    "dim_topics",
-    "fct_paper_topics",
-    "fct_topic_trends",
-    "fct_keyword_trends",
-    "fct_claims",
-)
+from flows.validate import MART_TABLES
 
 
 def warehouse_summary(settings: Settings) -> dict[str, Any]:
@@ -38,7 +29,7 @@ def warehouse_summary(settings: Settings) -> dict[str, Any]:
         }
         rows = {
             name: con.execute(f"select count(*) from main.{name}").fetchone()[0]  # noqa: S608
-            for name in MARTS
+            for name in MART_TABLES
             if name in present
         }
         info: dict[str, Any] = {"path": str(path), "published": True, "rows": rows}
