@@ -663,20 +663,8 @@ def _resource_claim(sentence: str, index: int, offset: int) -> Claim | None:
     name = match.group("name")
     is_benchmark = bool(lx.RESOURCE_KIND_BENCHMARK.match(match.group("kind")))
     start, end = match.start("name"), match.end("kind")
-    return Claim(
-        sentence_index=index,
-        sentence=sentence,
-        span=sentence[start:end],
-        start_offset=offset + start,
-        end_offset=offset + end,
-        claim_type="new_resource",
-        value=None,
-        unit=None,
-        direction="level",
-        qualifier="",
-        metric=None,
-        benchmark=name if is_benchmark else None,
-        baseline=None,
+    return _non_numeric_claim(
+        sentence, index, offset, start, end, "new_resource", name if is_benchmark else None
     )
 
 
@@ -693,19 +681,34 @@ def _finding_claim(sentence: str, index: int, offset: int) -> Claim | None:
         end -= 1
     if end - start < 12:
         return None
+    return _non_numeric_claim(
+        sentence, index, offset, start, end, "finding", _benchmark(sentence, start)
+    )
+
+
+def _non_numeric_claim(
+    sentence: str,
+    index: int,
+    offset: int,
+    start: int,
+    end: int,
+    claim_type: str,
+    benchmark: str | None,
+) -> Claim:
+    """A claim without a number (a new resource, a finding): the span sentence[start:end]."""
     return Claim(
         sentence_index=index,
         sentence=sentence,
         span=sentence[start:end],
         start_offset=offset + start,
         end_offset=offset + end,
-        claim_type="finding",
+        claim_type=claim_type,
         value=None,
         unit=None,
         direction="level",
         qualifier="",
         metric=None,
-        benchmark=_benchmark(sentence, start),
+        benchmark=benchmark,
         baseline=None,
     )
 
