@@ -362,7 +362,7 @@ def _is_score(sentence: str, q: Quantity) -> bool:
 def _is_setup(sentence: str, q: Quantity) -> bool:
     before = sentence[max(0, q.qualifier_start - 60) : q.qualifier_start]
     after = sentence[q.end : q.end + 60]
-    if q.unit == "%" and lx.DATA_SHARE_BEFORE.search(before) and lx.DATA_SHARE_AFTER.match(after):
+    if q.unit == "%" and lx.DATA_SHARE.fits(before, after):
         return True
     if q.unit in lx.EFFICIENCY_UNITS:
         if lx.HARDWARE_AFTER.match(after) or lx.TRAINING_BEFORE.search(before):
@@ -371,7 +371,7 @@ def _is_setup(sentence: str, q: Quantity) -> bool:
             lx.MEDIA_LENGTH.match(after) or lx.MEDIA_BEFORE.search(before)
         ):
             return True
-    if lx.SETTING_BEFORE.search(before) and lx.SETTING_AFTER.match(after):
+    if lx.SETTING.fits(before, after):
         return True
     if lx.BASELINE_VALUE_BEFORE.search(before[-30:]):
         return True

@@ -6,6 +6,7 @@ Kept apart from the rules so a reviewer can see (and extend) what each rule keys
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Units that make a number a candidate claim on their own.
 RATIO_UNITS = frozenset({"%", "x", "points"})
@@ -65,25 +66,40 @@ SCORE_BEFORE = re.compile(
 )
 SCORE_WORDS = re.compile(rf"\b(?:{SCORE_NAMES}|accuracy|win[- ]rates?)\b", re.I)
 
+
+@dataclass(frozen=True)
+class Around:
+    """The words on both sides of a figure that make it a setup fact: ``before`` ends the text
+    before the figure (searched), ``after`` starts the text after it (matched)."""
+
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+
+    def fits(self, before: str, after: str) -> bool:
+        return bool(self.before.search(before) and self.after.match(after))
+
+
 # A percentage that is the share of data used, not an outcome ("with 5% of the data").
-DATA_SHARE_BEFORE = re.compile(
-    r"\b(?:with|using|on|from|only|just|merely|uses?)\s+(?:only\s+|just\s+|merely\s+)?$", re.I
-)
-DATA_SHARE_AFTER = re.compile(
-    r"^\s+of\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?(?:data|dataset|training|samples|"
-    r"examples|labels|labeled|annotations|demonstrations?|parameters|compute|tokens|images|"
-    r"videos|supervision)\b",
-    re.I,
+DATA_SHARE = Around(
+    before=re.compile(
+        r"\b(?:with|using|on|from|only|just|merely|uses?)\s+(?:only\s+|just\s+|merely\s+)?$", re.I
+    ),
+    after=re.compile(
+        r"^\s+of\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?(?:data|dataset|training|samples|"
+        r"examples|labels|labeled|annotations|demonstrations?|parameters|compute|tokens|images|"
+        r"videos|supervision)\b",
+        re.I,
+    ),
 )
 # A setting the experiment was run at, not an outcome ("at 70% sparsity", "when a 350 ms budget").
-SETTING_BEFORE = re.compile(
-    r"\b(?:at|under|with|when|if|given|assuming)\s+(?:a\s+|an\s+|the\s+)?$", re.I
-)
-SETTING_AFTER = re.compile(
-    r"^\s*(?:sparsity|pruning|compression\s+ratio|masking|mask\s+ratio|noise|dropout|corruption|"
-    r"occlusion|label\s+noise|poison\w*|density|quantization|budget|network\s+budget|"
-    r"bidirectional\s+network|delay|deadline|threshold|ratio|rate\s+of)\b",
-    re.I,
+SETTING = Around(
+    before=re.compile(r"\b(?:at|under|with|when|if|given|assuming)\s+(?:(?:an?|the)\s+)?$", re.I),
+    after=re.compile(
+        r"^\s*(?:sparsity|pruning|compression\s+ratio|masking|mask\s+ratio|noise|dropout|corruption|"
+        r"occlusion|label\s+noise|poison\w*|density|quantization|budget|network\s+budget|"
+        r"bidirectional\s+network|delay|deadline|threshold|ratio|rate\s+of)\b",
+        re.I,
+    ),
 )
 # Hardware and training budgets are setup ("a single 40GB A100", "5 hours on 32xA100 GPUs").
 HARDWARE_AFTER = re.compile(

@@ -92,11 +92,29 @@ class Pair:
     between: str  # from the end of ``a`` to the qualifier of ``b``
     before_a: str  # the 40 characters before ``a`` and its qualifier
     after_from_to: bool  # a "from A to B" came earlier in the sentence ("..., and C to D")
+    ends: tuple[Quantity, Quantity] | None  # ``a`` and ``b`` in their shared unit (``_ends``)
 
     @classmethod
     def of(cls, text: str, a: Quantity, b: Quantity, *, after_from_to: bool) -> Pair:
         before_a = text[max(0, a.qualifier_start - 40) : a.qualifier_start]
-        return cls(a, b, text[a.end : b.qualifier_start], before_a, after_from_to)
+        ends = _ends(text, a, b, before_a)
+        return cls(a, b, text[a.end : b.qualifier_start], before_a, after_from_to, ends)
+
+
+def _ends(text: str, a: Quantity, b: Quantity, before_a: str) -> tuple[Quantity, Quantity] | None:
+    """Both figures in the unit they share, when the pair can state claims: the units agree,
+    the second is a candidate (any bare number is, in a sentence about scores) and the first is
+    neither a size nor a year."""
+    if a.unit and b.unit and a.unit != b.unit:
+        return None
+    unit = b.unit or a.unit
+    first, last = replace(a, unit=unit), replace(b, unit=unit)
+    score = bool(lx.SCORE_WORDS.search(text)) or (
+        a.decimals >= 1 and b.decimals >= 1 and bool(lx.CHANGE_VERB.search(before_a))
+    )
+    if ctx.is_candidate(text, last, score) and not first.is_scale and not ctx.is_year(first):
+        return first, last
+    return None
 
 
 def _duration(s: Sentence, pair: Pair) -> Found | None:
@@ -118,23 +136,6 @@ def _duration(s: Sentence, pair: Pair) -> Found | None:
     return Found("duration", claims, (a, b))
 
 
-def _ends(s: Sentence, pair: Pair) -> tuple[Quantity, Quantity] | None:
-    """Both ends in the unit they share, when the pair can state claims: the units agree, the
-    last end is a candidate (any bare number is, in a sentence about scores) and the first end
-    is neither a size nor a year."""
-    a, b = pair.a, pair.b
-    if a.unit and b.unit and a.unit != b.unit:
-        return None
-    unit = b.unit or a.unit
-    first, last = replace(a, unit=unit), replace(b, unit=unit)
-    score = bool(lx.SCORE_WORDS.search(s.text)) or (
-        a.decimals >= 1 and b.decimals >= 1 and bool(lx.CHANGE_VERB.search(pair.before_a))
-    )
-    if ctx.is_candidate(s.text, last, score) and not first.is_scale and not ctx.is_year(first):
-        return first, last
-    return None
-
-
 def _is_from_to(pair: Pair) -> bool:
     between, before_a = pair.between, pair.before_a
     return (
@@ -153,10 +154,9 @@ def _is_from_to(pair: Pair) -> bool:
 def _from_to(s: Sentence, pair: Pair) -> Found | None:
     """ "from 45.2% to 61.0%": the change (in points for percentages) and the level reached.
     The change is left out when a bracket restates it ("by 8.43% (from 23.32% to 14.89%)")."""
-    ends = _ends(s, pair)
-    if ends is None or not _is_from_to(pair):
+    if pair.ends is None or not _is_from_to(pair):
         return None
-    a, b, last = pair.a, pair.b, ends[1]
+    a, b, last = pair.a, pair.b, pair.ends[1]
     start = a.qualifier_start
     from_match = _FROM_BEFORE.search(pair.before_a)
     if from_match:  # the span starts at "from"
@@ -186,10 +186,9 @@ def _range(s: Sentence, pair: Pair) -> Found | None:
     is_range = bool(_RANGE_BETWEEN.match(pair.between)) or (
         bool(_BETWEEN_AND.match(pair.between)) and bool(_BETWEEN_BEFORE.search(pair.before_a))
     )
-    ends = _ends(s, pair)
-    if ends is None or not is_range or (a.unit and a.unit != b.unit) or a.sign != b.sign:
+    if pair.ends is None or not is_range or (a.unit and a.unit != b.unit) or a.sign != b.sign:
         return None
-    first, last = ends
+    first, last = pair.ends
     # the cues around the whole range decide: left of its first end, right of its last
     joined = replace(last, qualifier_start=a.qualifier_start, start=a.start, sign=a.sign or b.sign)
     direction = ctx.direction_of(s.text, joined)[0]
@@ -267,6 +266,8 @@ def numeric_claims(s: Sentence) -> list[Claim]:
     if _DIGIT.search(s.text) is None:
         return []
     quantities = find_quantities(s.text)
+    if not quantities:
+        return []
     found = _pairs(s, quantities)
     consumed = {q for f in found for q in f.consumed}
     found.append(_singles(s, quantities, consumed))

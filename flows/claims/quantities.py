@@ -210,66 +210,77 @@ def _is_reference(text: str, start: int, end: int, integer: bool) -> bool:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every number of ``text`` that reads as a quantity, left to right."""
-    found: list[Quantity] = []
-    for match in _NUMBER_RE.finditer(text):
-        num_start, num_end = match.span()
-        if _glued_left(text, num_start):
-            continue
-        prev = text[num_start - 1] if num_start else ""
-        sign = prev if prev in "+-\u2212$" else ""
-        sign_start = num_start - 1 if sign else num_start
-        if sign == "$" and sign_start > 0 and text[sign_start - 1] == "\\":
-            sign_start -= 1
-        if sign and sign != "$" and sign_start > 0 and text[sign_start - 1].isalnum():
-            sign, sign_start = "", num_start  # "3-5": a range dash, not a sign
-        value, decimals = _parse(match.group(0))
-        if _is_reference(text, sign_start, num_end, decimals == 0):
-            continue
-        scale = _SCALE.match(text, num_end)
-        is_scale = scale is not None
-        unit, unit_text, end = ("", "", num_end)
-        if not is_scale:
-            unit, unit_text, end = _unit_at(text, num_end)
-        else:
-            end = scale.end()
-        if unit == "s" and unit_text == "s" and end == num_end + 1 and value >= 1000:
-            unit, unit_text, end = "", "", num_end  # "1990s": a decade
-        if not unit and not is_scale and _glued_right(text, num_end):
-            continue
-        if (
-            not unit
-            and not is_scale
-            and num_end < len(text)
-            and text[num_end] in "-\u2013"
-            and (num_end + 1 < len(text) and text[num_end + 1].isalpha())
-        ):
-            # "5-shot", "15-task", "7-channel": a compound modifier, a setup fact
-            is_scale = True
-        if sign == "$":
-            unit, unit_text = "USD", "$"
-        start = sign_start
-        if (
-            sign in {"-", "\u2212"}
-            and start > 0
-            and not text[start - 1].isspace()
-            and text[start - 1] not in "("
-        ):
-            sign, start = "", num_start
-        qualifier, q_start = _qualifier(text, start)
-        found.append(
-            Quantity(
-                start=start,
-                end=end,
-                number_start=num_start,
-                number_end=num_end,
-                value=value,
-                unit=unit,
-                unit_text=unit_text,
-                sign={"\u2212": "-"}.get(sign, sign if sign in {"+", "-"} else ""),
-                qualifier=qualifier,
-                qualifier_start=q_start if qualifier else start,
-                is_scale=is_scale,
-                decimals=decimals,
-            )
-        )
-    return found
+    found = (_quantity(text, match) for match in _NUMBER_RE.finditer(text))
+    return [quantity for quantity in found if quantity is not None]
+
+
+def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
+    """The quantity of the number ``match``, or None when it is part of a name or a reference."""
+    num_start, num_end = match.span()
+    if _glued_left(text, num_start):
+        return None
+    sign, start = _sign(text, num_start)
+    value, decimals = _parse(match.group(0))
+    if _is_reference(text, start, num_end, decimals == 0):
+        return None
+    after = _unit_or_scale(text, num_end, value)
+    if after is None:
+        return None
+    unit, unit_text, end, is_scale = after
+    if sign == "$":
+        unit, unit_text = "USD", "$"
+    if (
+        sign in {"-", "\u2212"}
+        and start > 0
+        and not text[start - 1].isspace()
+        and text[start - 1] not in "("
+    ):
+        sign, start = "", num_start
+    qualifier, q_start = _qualifier(text, start)
+    return Quantity(
+        start,
+        end,
+        num_start,
+        num_end,
+        value,
+        unit,
+        unit_text,
+        sign={"\u2212": "-"}.get(sign, sign if sign in {"+", "-"} else ""),
+        qualifier=qualifier,
+        qualifier_start=q_start if qualifier else start,
+        is_scale=is_scale,
+        decimals=decimals,
+    )
+
+
+def _sign(text: str, num_start: int) -> tuple[str, int]:
+    """The sign written right before a number ("+", "-", "\u2212", "$", "\\$") and where the
+    quantity starts with it."""
+    prev = text[num_start - 1] if num_start else ""
+    sign = prev if prev in "+-\u2212$" else ""
+    sign_start = num_start - 1 if sign else num_start
+    if sign == "$" and sign_start > 0 and text[sign_start - 1] == "\\":
+        sign_start -= 1
+    if sign and sign != "$" and sign_start > 0 and text[sign_start - 1].isalnum():
+        return "", num_start  # "3-5": a range dash, not a sign
+    return sign, sign_start
+
+
+def _unit_or_scale(text: str, num_end: int, value: float) -> tuple[str, str, int, bool] | None:
+    """(unit, unit as written, end, is a count or size) of the number ending at ``num_end``;
+    None when letters glued to it make it part of a name ("3D", "4o", "1st")."""
+    scale = _SCALE.match(text, num_end)
+    if scale is not None:
+        return "", "", scale.end(), True
+    unit, unit_text, end = _unit_at(text, num_end)
+    if unit == "s" and unit_text == "s" and end == num_end + 1 and value >= 1000:
+        unit, unit_text, end = "", "", num_end  # "1990s": a decade
+    if unit:
+        return unit, unit_text, end, False
+    if _glued_right(text, num_end):
+        return None
+    # "5-shot", "15-task", "7-channel": a compound modifier, a setup fact
+    compound = (
+        num_end + 1 < len(text) and text[num_end] in "-\u2013" and text[num_end + 1].isalpha()
+    )
+    return "", "", num_end, compound
