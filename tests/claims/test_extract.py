@@ -193,3 +193,48 @@ def test_vibe_abstract_on_the_papers_page(shared_data):
         (61.23, "%", "increase", "up to"),
         (75.77, "%", "decrease", ""),
     ]
+
+
+# One test per pattern handler of flows.claims.numeric, as the labelling guide states them.
+
+
+def test_a_compound_duration_is_one_claim_in_the_smaller_unit():
+    claim = only("Our pipeline cuts the labelling time of a video to 4 minutes and 15 seconds.")
+    assert (claim.value, claim.unit, claim.span) == (255.0, "s", "4 minutes and 15 seconds")
+    assert claim.claim_type == "efficiency"
+
+
+def test_a_cue_after_a_list_of_figures_gives_every_figure_its_direction():
+    claims = numeric("Our method yields 16.7% and 22.1% relative improvements on MMLU and GSM8K.")
+    assert [(c.value, c.unit, c.direction) for c in claims] == [
+        (16.7, "%", "increase"),
+        (22.1, "%", "increase"),
+    ]
+
+
+def test_between_a_and_b_is_a_range_with_one_claim_per_end():
+    claims = numeric("Our model is between 3 and 5 points more accurate than XGBoost.")
+    assert [(c.value, c.unit, c.direction) for c in claims] == [
+        (3.0, "points", "increase"),
+        (5.0, "points", "increase"),
+    ]
+
+
+def test_a_bracketed_from_to_that_restates_a_change_adds_only_the_level():
+    claims = numeric("It reduces the error rate by 8.43% (from 23.32% to 14.89%).")
+    assert [(c.value, c.unit, c.direction, c.span) for c in claims] == [
+        (8.43, "%", "decrease", "8.43%"),
+        (14.89, "%", "level", "14.89%"),
+    ]
+
+
+def test_a_from_to_continued_after_and_gives_its_change_and_level_too():
+    text = "Accuracy rises from 45.2% to 61.0% on GSM8K, and 30.1% to 40.5% on MATH."
+    claims = numeric(text)
+    assert [(c.value, c.unit, c.direction, c.benchmark) for c in claims] == [
+        (pytest.approx(15.8), "points", "increase", "GSM8K"),
+        (61.0, "%", "level", "GSM8K"),
+        (pytest.approx(10.4), "points", "increase", "MATH"),
+        (40.5, "%", "level", "MATH"),
+    ]
+    assert claims[2].span == "30.1% to 40.5%"
