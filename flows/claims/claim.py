@@ -55,18 +55,8 @@ class Sentence:
     ) -> Claim:
         """The claim whose span is ``text[start:end]``; the defaults are a claim without a number
         (a new resource, a finding)."""
-        return Claim(
-            sentence_index=self.index,
-            sentence=self.text,
-            span=self.text[start:end],
-            start_offset=self.offset + start,
-            end_offset=self.offset + end,
-            claim_type=claim_type,
-            value=value,
-            unit=unit,
-            direction=direction,
-            qualifier=qualifier,
-            metric=metric,
-            benchmark=benchmark,
-            baseline=baseline,
-        )
+        # Claim's fields in order: where the span lies, then what the claim states
+        span = self.text[start:end]
+        where = (self.index, self.text, span, self.offset + start, self.offset + end)
+        what = (claim_type, value, unit, direction, qualifier, metric, benchmark, baseline)
+        return Claim(*where, *what)

@@ -34,7 +34,7 @@ _RESOURCE_VERBS = (
 
 
 def _resource_claim(s: Sentence) -> Claim | None:
-    """ "We introduce BizFinBench, the first benchmark for ...": the name and what it is."""
+    """A new resource and what it is: "We introduce BizFinBench, the first benchmark ..."."""
     sentence = s.text
     if (", a" not in sentence and ", the" not in sentence) or not any(
         verb in sentence for verb in _RESOURCE_VERBS
@@ -54,7 +54,7 @@ def _resource_claim(s: Sentence) -> Claim | None:
 
 
 def _finding_claim(s: Sentence) -> Claim | None:
-    """ "We find that current models struggle ...": what was found, to the end of the sentence."""
+    """A finding, to the end of the sentence: "We find that current models struggle ..."."""
     sentence = s.text
     if " that " not in sentence:
         return None

@@ -8,7 +8,7 @@ range's direction). A figure joins one pair at most. Then every figure left over
 on its own (``flows.claims.context.is_candidate``) is one claim.
 
 A handler returns what it found: its claims and the quantities it consumed. Every claim is made
-by :func:`build` from a :class:`Figure`; the words around the figure (``flows.claims.context``)
+by :func:`_build` from a :class:`Figure`; the words around the figure (``flows.claims.context``)
 give what the handler does not state itself.
 """
 
@@ -56,7 +56,7 @@ class Figure:
     metric: str | None = None
 
 
-def build(s: Sentence, f: Figure) -> Claim:
+def _build(s: Sentence, f: Figure) -> Claim:
     """The claim a :class:`Figure` states, completed from the words around its quantity."""
     q = f.quantity
     metric = f.metric if f.metric is not None else ctx.metric_of(s.text, q)
@@ -118,7 +118,7 @@ def _ends(text: str, a: Quantity, b: Quantity, before_a: str) -> tuple[Quantity,
 
 
 def _duration(s: Sentence, pair: Pair) -> Found | None:
-    """ "4 minutes and 15 seconds": one duration, in the smaller unit."""
+    """A compound duration is one figure, in the smaller unit: "4 minutes and 15 seconds"."""
     a, b = pair.a, pair.b
     if not (
         a.unit in _SECONDS
@@ -132,7 +132,7 @@ def _duration(s: Sentence, pair: Pair) -> Found | None:
     claims: tuple[Claim, ...] = ()
     if ctx.is_candidate(s.text, merged):
         direction = ctx.direction_of(s.text, merged)[0]
-        claims = (build(s, Figure(a.qualifier_start, b.end, merged, total, b.unit, direction)),)
+        claims = (_build(s, Figure(a.qualifier_start, b.end, merged, total, b.unit, direction)),)
     return Found("duration", claims, (a, b))
 
 
@@ -152,8 +152,9 @@ def _is_from_to(pair: Pair) -> bool:
 
 
 def _from_to(s: Sentence, pair: Pair) -> Found | None:
-    """ "from 45.2% to 61.0%": the change (in points for percentages) and the level reached.
-    The change is left out when a bracket restates it ("by 8.43% (from 23.32% to 14.89%)")."""
+    """From A to B ("from 45.2% to 61.0%"): the change, in points for percentages, and the level
+    reached. The change is left out when a bracket restates it ("by 8.43% (from 23.32% to
+    14.89%)")."""
     if pair.ends is None or not _is_from_to(pair):
         return None
     a, b, last = pair.a, pair.b, pair.ends[1]
@@ -171,17 +172,17 @@ def _from_to(s: Sentence, pair: Pair) -> Found | None:
         direction = "increase" if b.value > a.value else "decrease"
         change_type = kind or "improvement"
         change = Figure(start, b.end, last, value, change_unit, direction, change_type, metric)
-        claims.append(build(s, change))
+        claims.append(_build(s, change))
     level_type = kind or ctx.claim_type_of(s.text, last, "level", metric)
     unit = ctx.claim_unit(last)
     level = Figure(b.qualifier_start, b.end, last, b.value, unit, "level", level_type, metric)
-    claims.append(build(s, level))
+    claims.append(_build(s, level))
     return Found("from-to", tuple(claims), (a, b))
 
 
 def _range(s: Sentence, pair: Pair) -> Found | None:
-    """ "5-15 pp", "between 3 and 5 points": one claim per end, both with the direction, metric
-    and claim type the words around the whole range give."""
+    """A range ("5-15 pp", "between 3 and 5 points"): one claim per end, both with the direction,
+    metric and claim type that the words around the whole range give."""
     a, b = pair.a, pair.b
     is_range = bool(_RANGE_BETWEEN.match(pair.between)) or (
         bool(_BETWEEN_AND.match(pair.between)) and bool(_BETWEEN_BEFORE.search(pair.before_a))
@@ -196,8 +197,8 @@ def _range(s: Sentence, pair: Pair) -> Found | None:
     kind = ctx.claim_type_of(s.text, joined, direction, metric)
     unit = ctx.claim_unit(last)
     claims = (
-        build(s, Figure(a.qualifier_start, a.end, first, a.value, unit, direction, kind, metric)),
-        build(s, Figure(b.start, b.end, last, b.value, unit, direction, kind, metric)),
+        _build(s, Figure(a.qualifier_start, a.end, first, a.value, unit, direction, kind, metric)),
+        _build(s, Figure(b.start, b.end, last, b.value, unit, direction, kind, metric)),
     )
     return Found("range", claims, (a, b))
 
@@ -237,13 +238,13 @@ def _singles(s: Sentence, quantities: list[Quantity], consumed: set[Quantity]) -
         for i, q in enumerate(quantities)
         if i in decided
     ]
-    return Found("single", tuple(build(s, f) for f in figures), tuple(f.quantity for f in figures))
+    return Found("single", tuple(_build(s, f) for f in figures), tuple(f.quantity for f in figures))
 
 
 def _share_cues_after(
     text: str, quantities: list[Quantity], decided: dict[int, tuple[str, str]]
 ) -> dict[int, tuple[str, str]]:
-    """ "16.7% and 22.1% relative improvements": the cue after the last figure of a list decides
+    """The cue after the last figure of a list ("16.7% and 22.1% relative improvements") decides
     the direction of the figures before it that no cue of their own decided."""
     shared = dict(decided)
     for i in sorted(shared, reverse=True):
