@@ -27,6 +27,7 @@ _PAREN = re.compile(r"\([^()]*\)")
 
 
 def is_year(q: Quantity) -> bool:
+    """A bare whole number from 1900 to 2100: a year, never a claim."""
     return q.unit == "" and q.decimals == 0 and 1900 <= q.value <= 2100
 
 
@@ -56,7 +57,8 @@ _BY_BEFORE = re.compile(
 
 
 def direction_of(sentence: str, q: Quantity) -> tuple[str, str]:
-    """(direction, the rule that decided it)."""
+    """(direction, the rule that decided it): a sign, the nearest cue after or before the figure,
+    "to N" (a level reached); a factor without a cue is an increase, anything else a level."""
     if q.sign == "+":
         return "increase", "sign"
     if q.sign == "-":
@@ -385,10 +387,13 @@ def _is_setup(sentence: str, q: Quantity) -> bool:
 
 
 def claim_unit(q: Quantity) -> str:
+    """The unit a claim states: the quantity's, or "absolute" for a bare score."""
     return q.unit or "absolute"
 
 
 def claim_type_of(sentence: str, q: Quantity, direction: str, metric: str | None) -> str:
+    """efficiency (its unit or the words around it say so), improvement (a change), finding (in a
+    "we find that" sentence, not about our own work) or result."""
     # the words right after the figure ("2x speedup", "40% less memory") and its metric
     right: list[str] = []
     for word in _right_words(sentence, q.end, 4):
@@ -408,6 +413,8 @@ def claim_type_of(sentence: str, q: Quantity, direction: str, metric: str | None
 
 
 def is_candidate(sentence: str, q: Quantity, score_sentence: bool = False) -> bool:
+    """A figure that is a claim on its own: a claim unit, or a bare score (any bare number when
+    ``score_sentence``), and no setup fact, size or year."""
     if q.is_scale or is_year(q):
         return False
     if q.unit in lx.CLAIM_UNITS:
