@@ -183,7 +183,9 @@ def read_items(
             raise IngestError(f"no {source} files found in {input}")
         if since or until:
             files = [f for f in files if _file_in_range(f, since, until)]
-        yield from _each(f"reading {source}", files, module.read_file, progress)
+        yield from _each(
+            f"reading {source}", files, lambda f: module.read_file(f, settings.ingest), progress
+        )
         return
 
     from flows.sources import arxiv_atom, hf_daily
@@ -210,8 +212,9 @@ def read_items(
 def _file_in_range(path: Path, since: dt.date | None, until: dt.date | None) -> bool:
     """Dated files (``YYYY-MM-DD.*``) outside [since, until] are skipped; undated are kept."""
     from flows.records import parse_file_date
+    from flows.sources.files import date_stem
 
-    day = parse_file_date(path.stem)
+    day = parse_file_date(date_stem(path))
     if day is None:
         return True
     return (since is None or day >= since) and (until is None or day <= until)

@@ -43,6 +43,8 @@ class IngestSettings(BaseModel):
     arxiv_page_size: int = 100
     max_abstract_chars: int = 20_000
     max_title_chars: int = 1_000
+    # a saved input file larger than this (gzip: once unpacked) is quarantined unread
+    max_file_bytes: int = 256 * 2**20
     # ingest helper section: longest wait honoured from Retry-After / backoff, live arXiv query
     http_max_wait_s: float = 120.0
     arxiv_query: str = "cat:cs.CL OR cat:cs.LG OR cat:cs.AI"

@@ -125,7 +125,7 @@ def test_broken_input_is_quarantined_and_rerun_changes_nothing(shared_data, tmp_
     quarantined = set(_query(settings, "select source_ref, reason from quarantine"))
     assert quarantined == {
         (str(folder / "2026-05-01.json"), "unparsable_file"),
-        (str(folder / "2026-05-02.json"), "undecodable_bytes"),
+        (f"{folder / '2026-05-02.json'}#0", "undecodable_bytes"),  # that entry only
         (f"{bad_day}#0", "missing_title"),
         (f"{bad_day}#1", "missing_abstract"),
         (f"{bad_day}#2", "abstract_too_long"),
