@@ -92,7 +92,7 @@ def parse_feed(body: bytes | str, ref: str) -> Feed:
         except UnicodeEncodeError:
             return Feed([Rejected(SOURCE, ref, REASON_UNDECODABLE, text)], None)
     try:
-        root = safe_fromstring(body)
+        root = safe_fromstring(body, forbid_dtd=True)  # Atom has no DTD
     except DefusedXmlException:
         return Feed([Rejected(SOURCE, ref, REASON_UNSAFE_XML, text)], None)
     except (ET.ParseError, ValueError, RecursionError):
