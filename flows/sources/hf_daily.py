@@ -33,7 +33,6 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
-    parse_timestamp,
 )
 from flows.settings import IngestSettings
 from flows.sources import http
@@ -76,7 +75,7 @@ def _entry_record(entry: Any, feed_day: date | None, ref: str) -> RawRecord | Re
         title=paper.get("title", entry.get("title")),
         abstract=paper.get("summary", entry.get("summary")),
         authors=names,
-        published_at=parse_timestamp(paper.get("publishedAt") or entry.get("publishedAt")),
+        published_at=paper.get("publishedAt") or entry.get("publishedAt"),  # parsed by normalise
         first_seen_at=day_start(feed_day) if feed_day else None,
         upvotes=paper.get("upvotes"),
         num_comments=entry.get("numComments"),
