@@ -147,8 +147,18 @@ create table if not exists phrase_embeddings (
 """
 
 
+# Lakes written before undated papers took their first-seen day: give each the day it was loaded,
+# so activity_date is never null (idempotent; touches nothing once every paper has a date).
+DATE_UNDATED = """
+update papers
+set first_seen_at = timezone('UTC', cast(cast(timezone('UTC', updated_at) as date) as timestamp))
+where first_seen_at is null and published_at is null
+"""
+
+
 def init_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    con.execute(DATE_UNDATED)
     con.execute(
         "insert or replace into lake_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

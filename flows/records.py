@@ -16,12 +16,17 @@ Normalisation:
 * ``title_key`` is the title case-folded, accents removed, punctuation dropped;
 * ``content_hash`` is the sha256 of the normalised title and abstract.
 
-Rejection reasons (``REASON_*``): missing title/abstract, undecodable bytes, control characters
-or HTML beyond repair, a title or abstract over the configured limit, a record that is not an
-object, a field of the wrong type, an id that is not an arXiv id, a file that does not parse, is
-empty, too large or XML with entity declarations, an API error entry and a conflicting duplicate
-(see ``flows.ingest``). The quarantine keeps the raw record (truncated to ``PAYLOAD_MAX_CHARS``)
-and the hash of all of it.
+Row rules (:func:`normalise`; each judges one record, before anything reaches the lake's
+``papers``; a failing record goes to ``quarantine`` with its reason): a title and an abstract
+present, at least ``min_*_chars`` and at most ``max_*_chars`` long, without control characters,
+undecodable bytes or markup left after cleaning (page markup, list/heading tags, entities); dates
+the source gives (``published_at``, and ``first_seen_at``, which is the file name's date for dated
+files) must parse and lie in [``earliest_date``, the run's time + ``future_tolerance_hours``].
+Other rejection reasons: a record that is not an object, a field of the wrong type, an id that is
+not an arXiv id, a file that does not parse, is empty, too large or XML with a DTD or entity
+declarations, an API error entry and a conflicting duplicate (see ``flows.ingest``). The
+thresholds are ``settings.ingest``. The quarantine keeps the raw record (truncated to
+``PAYLOAD_MAX_CHARS``) and the hash of all of it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -58,6 +63,10 @@ REASON_INVALID_ID = "invalid_id"  # an id given, but not an arXiv id ("../../etc
 REASON_EMPTY_FILE = "empty_file"
 REASON_FILE_TOO_LARGE = "file_too_large"  # over settings.ingest.max_file_bytes (gzip: unpacked)
 REASON_UNSAFE_XML = "unsafe_xml"  # DTD/entity declarations: never expanded nor fetched
+REASON_TITLE_TOO_SHORT = "title_too_short"
+REASON_ABSTRACT_TOO_SHORT = "abstract_too_short"
+REASON_UNPARSABLE_DATE = "unparsable_date"
+REASON_DATE_OUT_OF_RANGE = "date_out_of_range"
 
 PAYLOAD_MAX_CHARS = 20_000
 
@@ -127,8 +136,9 @@ class RawRecord:
     abstract: Any = None
     arxiv_id: Any = None  # as the feed gives it; not a string or not an arXiv id: invalid_id
     authors: Any = None  # a list of names; anything else is wrong_type
-    published_at: datetime | None = None
-    first_seen_at: datetime | None = None
+    # a datetime, or the text the source gives (parsed by normalise; unparsable: quarantined)
+    published_at: datetime | str | None = None
+    first_seen_at: datetime | str | None = None
     upvotes: Any = None
     num_comments: Any = None
     categories: Any = None
@@ -180,6 +190,14 @@ _BAD_HTML = re.compile(
     r"|<[a-z][a-z0-9]*\s[^<>]*\bon[a-z]+\s*=[^<>]*>"  # an event handler: <svg onload=...>
     r"|(?:href|src|action)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):"
     r"|\]\(\s*(?:javascript|vbscript|data):",  # a Markdown link to a script
+    re.IGNORECASE,
+)
+# Markup a title or abstract must not keep after cleaning: tags of the usual HTML elements, and
+# entities (a feed escaped three times or more).
+MARKUP_LEFT = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|u|em|strong|sup|sub|ul|ol|li|h[1-6]|img|table|tr|td|th|code"
+    r"|pre|font|html|body|head|script|style|blockquote|hr)(?:\s[^<>]*)?/?>"
+    r"|&(?:amp|lt|gt|quot|apos|nbsp|#\d+|#x[0-9a-f]+);",
     re.IGNORECASE,
 )
 # Control characters (Unicode category Cc) that are not whitespace.
@@ -371,19 +389,6 @@ def _count(value: Any) -> int | None:
     return value
 
 
-def _text_field(value: Any, limit: int, too_long: str) -> str:
-    """A title or abstract, cleaned; one far over ``limit`` is rejected before any cleaning (a
-    multi-megabyte abstract is not scanned by the cleaning regexes)."""
-    if not isinstance(value, str | bytes | None):
-        raise TextProblem(REASON_WRONG_TYPE)
-    if value is not None and len(value) > 4 * limit:  # cleaning shrinks text by far less
-        raise TextProblem(too_long)
-    text = clean_text(value)
-    if len(text) > limit:
-        raise TextProblem(too_long)
-    return text
-
-
 def _arxiv_id(value: Any) -> str | None:
     """The normalised arXiv id; a given id that is not one (a path, a number) is rejected."""
     if value is None or value == "":
@@ -394,16 +399,79 @@ def _arxiv_id(value: Any) -> str | None:
     return arxiv_id
 
 
-def normalise(record: RawRecord, settings: IngestSettings) -> dict[str, Any]:
-    """The normalised row of a record; raises :class:`TextProblem` with the rejection reason."""
+@dataclass(frozen=True)
+class RowRules:
+    """The bounds one record is judged against (settings.ingest at the run's time)."""
+
+    min_title_chars: int
+    max_title_chars: int
+    min_abstract_chars: int
+    max_abstract_chars: int
+    earliest: datetime
+    latest: datetime
+
+    @classmethod
+    def of(cls, settings: IngestSettings, now: datetime | None = None) -> RowRules:
+        now = now or datetime.now(UTC)
+        return cls(
+            min_title_chars=settings.min_title_chars,
+            max_title_chars=settings.max_title_chars,
+            min_abstract_chars=settings.min_abstract_chars,
+            max_abstract_chars=settings.max_abstract_chars,
+            earliest=day_start(date.fromisoformat(settings.earliest_date)),
+            latest=now + timedelta(hours=settings.future_tolerance_hours),
+        )
+
+
+def _text_field(value: Any, missing: str, short: str, long: str, lo: int, hi: int) -> str:
+    """A title or abstract, cleaned and judged. A value of the wrong type is rejected, and so is
+    one far over ``hi`` before any cleaning (a multi-megabyte abstract is never scanned)."""
+    if not isinstance(value, str | bytes | None):
+        raise TextProblem(REASON_WRONG_TYPE)
+    if value is not None and len(value) > 4 * hi:  # cleaning shrinks text by far less
+        raise TextProblem(long)
+    text = clean_text(value)
+    if not text:
+        raise TextProblem(missing)
+    if MARKUP_LEFT.search(text):
+        raise TextProblem(REASON_HTML)
+    if len(text) < lo:
+        raise TextProblem(short)
+    if len(text) > hi:
+        raise TextProblem(long)
+    return text
+
+
+def _date_field(value: Any, rules: RowRules) -> datetime | None:
+    """A date the source gave, parsed and within bounds; None when the source has none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise TextProblem(REASON_UNPARSABLE_DATE)
+    if not rules.earliest <= parsed <= rules.latest:
+        raise TextProblem(REASON_DATE_OUT_OF_RANGE)
+    return parsed
+
+
+def normalise(
+    record: RawRecord, settings: IngestSettings, rules: RowRules | None = None
+) -> dict[str, Any]:
+    """The normalised row of a record; raises :class:`TextProblem` with the rejection reason
+    when a row rule fails (see the module docstring; ``rules`` default: settings, now)."""
+    rules = rules or RowRules.of(settings)
     if isinstance(record.payload, str) and _SURROGATE.search(record.payload):
         raise TextProblem(REASON_UNDECODABLE)
-    title = _text_field(record.title, settings.max_title_chars, REASON_TITLE_TOO_LONG)
-    abstract = _text_field(record.abstract, settings.max_abstract_chars, REASON_ABSTRACT_TOO_LONG)
-    if not title:
-        raise TextProblem(REASON_MISSING_TITLE)
-    if not abstract:
-        raise TextProblem(REASON_MISSING_ABSTRACT)
+    title = _text_field(
+        record.title, REASON_MISSING_TITLE, REASON_TITLE_TOO_SHORT, REASON_TITLE_TOO_LONG,
+        rules.min_title_chars, rules.max_title_chars,
+    )
+    abstract = _text_field(
+        record.abstract, REASON_MISSING_ABSTRACT, REASON_ABSTRACT_TOO_SHORT,
+        REASON_ABSTRACT_TOO_LONG, rules.min_abstract_chars, rules.max_abstract_chars,
+    )
+    published_at = _date_field(record.published_at, rules)
+    first_seen_at = _date_field(record.first_seen_at, rules)
     key = title_key(title) or title.casefold()
     arxiv_id = _arxiv_id(record.arxiv_id)
     row: dict[str, Any] = {
@@ -412,8 +480,8 @@ def normalise(record: RawRecord, settings: IngestSettings) -> dict[str, Any]:
         "title": title,
         "abstract": abstract,
         "authors": _string_list(record.authors),
-        "published_at": record.published_at,
-        "first_seen_at": record.first_seen_at,
+        "published_at": published_at,
+        "first_seen_at": first_seen_at,
         "source": record.source,
         "source_ref": storable(record.source_ref),
         "upvotes": _count(record.upvotes),
@@ -427,8 +495,12 @@ def normalise(record: RawRecord, settings: IngestSettings) -> dict[str, Any]:
     return row
 
 
-def build_batch(items: Iterable[RawRecord | Rejected], settings: IngestSettings) -> Batch:
-    """Normalise and validate parsed items into a :class:`Batch` (input order is kept)."""
+def build_batch(
+    items: Iterable[RawRecord | Rejected], settings: IngestSettings, now: datetime | None = None
+) -> Batch:
+    """Normalise and judge parsed items into a :class:`Batch` (input order is kept); ``now``:
+    the run's time, for the future-date bound (default: the current time)."""
+    rules = RowRules.of(settings, now)
     collected = _Collector()
     for item in items:
         if isinstance(item, Rejected):
@@ -437,7 +509,7 @@ def build_batch(items: Iterable[RawRecord | Rejected], settings: IngestSettings)
             )
             continue
         try:
-            collected.rows.append(normalise(item, settings))
+            collected.rows.append(normalise(item, settings, rules))
         except TextProblem as problem:
             collected.rejects.append(
                 quarantine_row(item.source, item.source_ref, problem.reason, item.payload)

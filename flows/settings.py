@@ -41,8 +41,14 @@ class IngestSettings(BaseModel):
     http_backoff_s: float = 2.0
     arxiv_delay_s: float = 3.0
     arxiv_page_size: int = 100
+    # Row rules (flows.records): a record outside these bounds is quarantined at ingest.
     max_abstract_chars: int = 20_000
     max_title_chars: int = 1_000
+    min_title_chars: int = 1  # a real arXiv paper is titled "0"
+    min_abstract_chars: int = 50
+    # dates: not before this day, not after the run's time plus this tolerance
+    earliest_date: str = "1990-01-01"
+    future_tolerance_hours: float = 48.0
     # a saved input file larger than this (gzip: once unpacked) is quarantined unread
     max_file_bytes: int = 256 * 2**20
     # ingest helper section: longest wait honoured from Retry-After / backoff, live arXiv query
@@ -134,12 +140,9 @@ class ValidationSettings(BaseModel):
     require_papers_not_decreasing: bool = True
     # Where the GX suites live (one module per layer).
     expectations_dir: Path = REPO_ROOT / "expectations"
-    # Raw batch bounds (the maxima are the ingest limits: settings.ingest.max_*_chars).
-    min_title_chars: int = 3
-    min_abstract_chars: int = 50
-    # Dates: not before arXiv began, not in the future beyond this clock tolerance.
-    earliest_date: str = "1991-01-01"
-    future_tolerance_hours: float = 24.0
+    # Raw batch (everything not yet published) as a whole: its median abstract length. Rules
+    # that judge one record are ingest's row rules (settings.ingest).
+    min_median_abstract_chars: int = 300
     # Tags: keyphrase score range. None = the range the tagger can produce: cosine similarity
     # [-1, 1] plus its lexical prior (settings.tagging length_bonus, position_weight,
     # commonness_penalty). The cosine `similarity` column is checked against [-1, 1] (+ rounding).

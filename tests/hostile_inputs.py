@@ -200,6 +200,7 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
     add("html_script", {f"{DAY}.json": hf_json(entries)}, [a, eb_pid], ["html_markup"] * 6)
 
     a, ea = good()
+    t0, a0 = good_title(0), good_abstract(0)
     wrong = [
         (42, "invalid_record"),
         (["a", "list"], "invalid_record"),
@@ -207,12 +208,12 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
         (hf_entry("2608.80021", good_title(0), {"text": good_abstract(0)}), "wrong_type"),
         (hf_entry("2608.80022", 12345, good_abstract(0)), "wrong_type"),
         (hf_entry(2608.80023, good_title(0), good_abstract(0)), "invalid_id"),
-        (hf_entry("2608.80024", good_title(0), good_abstract(0), authors="Ada, Alan"), "wrong_type"),
+        (hf_entry("2608.80024", t0, a0, authors="Ada, Alan"), "wrong_type"),
         (hf_entry("2608.80025", good_title(0), good_abstract(0), authors=7), "wrong_type"),
         (hf_entry("2608.80026", good_title(0), good_abstract(0), upvotes="many"), "wrong_type"),
         (hf_entry("2608.80027", good_title(0), good_abstract(0), upvotes=True), "wrong_type"),
         (hf_entry("2608.80028", good_title(0), good_abstract(0), upvotes=-4), "wrong_type"),
-        (hf_entry("2608.80029", good_title(0), good_abstract(0), ai_keywords={"k": 1}), "wrong_type"),
+        (hf_entry("2608.80029", t0, a0, ai_keywords={"k": 1}), "wrong_type"),
         ({"paper": ["not", "an", "object"]}, "missing_title"),
     ]
     body = hf_json([ea] + [w for w, _ in wrong])
@@ -376,12 +377,15 @@ def arxiv_atom_cases(ctx: Context, ids: _Ids) -> list[Case]:
 
     a, ea = good()
     b, eb = good()
-    text = atom_feed([ea, eb.replace("<summary>", "<summary>\r\n")]).decode().replace("><", ">\r\n<")
+    text = atom_feed([ea, eb.replace("<summary>", "<summary>\r\n")]).decode()
+    text = text.replace("><", ">\r\n<")
     add("bom_crlf", {"feed.xml": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
 
     a, ea = good()
     nul = atom_feed([ea, atom_entry("2608.80071", good_title(0), "NUL\x00" + good_abstract(0))])
-    ref = atom_feed([ea, atom_entry("2608.80072", good_title(0), "&#0;" + good_abstract(0), raw=True)])
+    ref = atom_feed(
+        [ea, atom_entry("2608.80072", good_title(0), "&#0;" + good_abstract(0), raw=True)]
+    )
     add(
         "nul_and_control_chars",
         {"feed-1.xml": nul, "feed-2.xml": ref},
@@ -417,7 +421,9 @@ def arxiv_atom_cases(ctx: Context, ids: _Ids) -> list[Case]:
     add("gzip", {"feed.xml.gz": gzip.compress(atom_feed([ea]))}, [a], [])
 
     a, ea = good()
-    future = atom_entry("2608.80075", good_title(0), good_abstract(0), published="2999-01-01T00:00:00Z")
+    future = atom_entry(
+        "2608.80075", good_title(0), good_abstract(0), published="2999-01-01T00:00:00Z"
+    )
     invalid = atom_entry("2608.80076", good_title(0), good_abstract(0), published="not a date")
     add(
         "future_and_invalid_dates",

@@ -38,7 +38,6 @@ from flows.records import (
     REASON_UNSAFE_XML,
     RawRecord,
     Rejected,
-    parse_timestamp,
 )
 from flows.settings import IngestSettings
 from flows.sources import files, http
@@ -78,7 +77,7 @@ def _entry(entry: ET.Element, ref: str) -> RawRecord | Rejected:
         title=_text(entry.find(f"{ATOM}title")),
         abstract=_text(entry.find(f"{ATOM}summary")),
         authors=[_text(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")],
-        published_at=parse_timestamp(_text(entry.find(f"{ATOM}published"))),
+        published_at=_text(entry.find(f"{ATOM}published")),  # parsed by normalise
         categories=categories,
     )
 

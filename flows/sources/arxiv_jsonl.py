@@ -28,7 +28,6 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
-    parse_timestamp,
 )
 from flows.settings import IngestSettings
 from flows.sources import files
@@ -65,7 +64,7 @@ def _categories(value: Any) -> list[str]:
 def _published_oai(record: dict[str, Any]) -> Any:
     versions = record.get("versions")
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
-        return parse_timestamp(versions[0].get("created"))
+        return versions[0].get("created")  # parsed by normalise
     return None
 
 

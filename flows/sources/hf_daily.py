@@ -37,7 +37,6 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
-    parse_timestamp,
     to_payload,
 )
 from flows.settings import IngestSettings
@@ -81,7 +80,7 @@ def _entry_record(entry: Any, feed_day: date | None, ref: str) -> RawRecord | Re
         title=paper.get("title", entry.get("title")),
         abstract=paper.get("summary", entry.get("summary")),
         authors=authors,
-        published_at=parse_timestamp(paper.get("publishedAt") or entry.get("publishedAt")),
+        published_at=paper.get("publishedAt") or entry.get("publishedAt"),  # parsed by normalise
         first_seen_at=day_start(feed_day) if feed_day else None,
         upvotes=paper.get("upvotes"),
         num_comments=entry.get("numComments"),
