@@ -17,7 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from flows.quiet import quiet_defaults
 from flows.settings import get_settings
+
+quiet_defaults()  # before any command imports Prefect or GX
 
 app = typer.Typer(
     help="papertrends: research-paper abstracts -> a validated trend-analytics warehouse.",

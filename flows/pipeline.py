@@ -110,8 +110,10 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str):
 
 @task(name="build-candidate", cache_policy=NO_CACHE)
 def build_candidate_task(settings: Settings, run_id: str) -> Path:
+    from flows.housekeeping import prune_runs
     from flows.transform import build_candidate
 
+    prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
     return build_candidate(settings, run_id)
 
 

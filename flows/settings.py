@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -185,8 +185,13 @@ class DigestSettings(BaseModel):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
+    # a secret: shown and serialised as "**********" (flow parameters, logs); the real value
+    # only through smtp_password.get_secret_value()
+    smtp_password: SecretStr | None = None
+    # STARTTLS (certificate verified against the system CAs, or smtp_ca_file); None: on when a
+    # password is set, so a password never travels in clear text unless this is set to false
+    smtp_starttls: bool | None = None
+    smtp_ca_file: Path | None = None
     mail_from: str = "papertrends@localhost"
     mail_to: list[str] = Field(default_factory=list)
     smtp_timeout_s: float = 30.0
@@ -195,6 +200,12 @@ class DigestSettings(BaseModel):
     top_topics: int = 8
     papers_per_topic: int = 3
     top_claims: int = 10
+
+    @property
+    def use_starttls(self) -> bool:
+        if self.smtp_starttls is None:
+            return self.smtp_password is not None
+        return self.smtp_starttls
 
 
 def _config_file() -> Path:
@@ -211,6 +222,10 @@ class Settings(BaseSettings):
     home: Path = Path(".papertrends")
     # Folder of the real third-party data (../shared/data beside the checkout).
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+
+    # runs/<run_id>/ folders kept: the candidates of the last N failed runs (and the dbt logs
+    # of the last N published ones); older ones are deleted before a run builds its candidate
+    keep_failed_runs: int = 3
 
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
