@@ -1,8 +1,9 @@
 """Third-party telemetry off by default, before Prefect or Great Expectations is imported.
 
 Prefect's server analytics (``send_telemetry_heartbeat``) print a long ``database is locked``
-traceback into every run that starts Prefect's temporary server, and both libraries phone home.
-:func:`quiet_defaults` sets their switches unless the user set them (an explicit value wins).
+traceback into every run that starts Prefect's temporary server, and both libraries phone home;
+the temporary server's 20 s start-up limit fails runs on a busy machine. :func:`quiet_defaults`
+sets these switches unless the user set them (an explicit value wins).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ QUIET_DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "false",
+    # Prefect's temporary server gets 20 s to start by default: on a busy machine that fails
+    # with a long traceback although nothing is wrong
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 
 
