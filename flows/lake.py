@@ -104,6 +104,14 @@ create table if not exists quarantine (
     quarantined_at timestamptz not null default current_timestamp
 );
 
+-- papers an operator set aside (`papertrends quarantine`): kept out of every warehouse until
+-- released; their records stay in raw_papers/papers, so re-reading them changes nothing
+create table if not exists set_aside (
+    paper_id varchar primary key,
+    reason varchar not null,
+    set_aside_at timestamptz not null default current_timestamp
+);
+
 -- current keyphrases of each paper (replaced when the paper is re-tagged)
 create table if not exists paper_keywords (
     paper_id varchar not null,

@@ -407,6 +407,10 @@ def test_raw_batch_failures_are_named(
         ("raw_batch.records", "record_hash"),
     }
     assert ids[4] in failed[("raw_batch.records", "source")].details
+    # a failed check names every paper of its failing rows (what `papertrends quarantine` takes)
+    assert failed[("raw_batch.records", "source")].paper_ids == [ids[4]]
+    assert failed[("raw_batch.records", "record_hash")].paper_ids == [ids[5]]
+    assert outcome.offending_papers() == sorted({ids[4], ids[5]})  # the shape names no paper
     assert "120" in failed[("raw_batch.shape", "median_abstract_chars")].details
     assert len(outcome.failed_checks()) == 3
     assert_report_names(settings, outcome, "rawbad", failed[("raw_batch.records", "source")])
