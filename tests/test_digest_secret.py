@@ -159,3 +159,24 @@ def test_the_password_is_not_sent_to_a_server_without_tls(settings: Settings, tm
     finally:
         controller.stop()
     assert box.logins == [] and box.messages == []
+
+
+def test_a_flow_gets_the_password_but_prefect_stores_it_masked(prefect_harness, settings):
+    """Settings travel into our flows as a parameter: the flow code (which sends the digest)
+    sees the real password, while the flow run Prefect stores and shows holds the mask."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+
+    @flow(name="secret-probe")
+    def probe(settings: Settings) -> str:
+        return settings.digest.smtp_password.get_secret_value()
+
+    configured = settings.model_copy(update={"digest": settings.digest.model_copy(
+        update={"smtp_password": SecretStr(PASSWORD)})})
+    state = probe(configured, return_state=True)
+    assert state.result() == PASSWORD
+
+    with get_client(sync_client=True) as client:
+        stored = client.read_flow_run(state.state_details.flow_run_id)
+    assert stored.parameters["settings"]["digest"]["smtp_password"] == "**********"
+    assert PASSWORD not in stored.model_dump_json()
