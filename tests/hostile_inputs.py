@@ -6,8 +6,9 @@ happen: which paper ids load, and the quarantine reason of every other record. N
 comes from the shared data; the good records are synthetic (unique ids in 2608.9xxxx, abstracts
 long enough for the row rules).
 
-``cases(ctx)`` builds every case; ``ctx`` holds what some cases point at: a secret file and a
-canary URL that an XML external entity would read or fetch if the parser resolved it.
+Each case is one small function registered with ``@hazard(source, name)``; ``cases(ctx)``
+builds them all (the same bytes every time); ``ctx`` holds what some cases point at: a secret
+file and a canary URL that an XML external entity would read or fetch if it were resolved.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import gzip
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -25,6 +26,7 @@ from flows.records import title_key, title_paper_id
 
 MB = 1 << 20
 DAY = "2026-08-03"  # the feed date of dated hostile files (a past weekday)
+JSONL_NAME = f"{DAY}.jsonl"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,25 @@ class _Ids:
         pid = f"2608.9{n:04d}"
         self.used.append(pid)
         return pid, good_title(n), good_abstract(n)
+
+
+Build = Callable[[Context, "_Ids"], Case]
+HAZARDS: list[tuple[str, str, Build]] = []  # (source, hazard, build), in definition order
+
+
+def hazard(source: str, name: str) -> Callable[[Build], Build]:
+    """Register a case builder: ``build(ctx, ids)`` returns the files and what must happen."""
+
+    def register(build: Build) -> Build:
+        HAZARDS.append((source, name, build))
+        return build
+
+    return register
+
+
+def expect(files: dict[str, bytes], loaded: list[str], reasons: list[str], **kw) -> Case:
+    """A case's files and outcome (its name and source come from :func:`hazard`)."""
+    return Case("", "", files, loaded, reasons, **kw)
 
 
 def good_title(n: int) -> str:
@@ -107,71 +128,92 @@ def _nested(depth: int) -> object:
     return value
 
 
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)  # the same bytes on every run
+
+
 def _gzip_bomb(size: int) -> bytes:
     """A gzip stream of ``size`` zero bytes (about 1000 times smaller)."""
     out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as stream:
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as stream:
         chunk = bytes(MB)
         for _ in range(size // MB):
             stream.write(chunk)
     return out.getvalue()
 
 
-def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
-    cases: list[Case] = []
+def _hf_good(ids: _Ids) -> tuple[str, dict]:
+    pid, title, abstract = ids.paper()
+    return pid, hf_entry(pid, title, abstract)
 
-    def add(hazard: str, files: dict[str, bytes], loaded, reasons, **kw) -> None:
-        cases.append(Case(f"hf-daily/{hazard}", "hf-daily", files, loaded, reasons, **kw))
 
-    def good() -> tuple[str, dict]:
-        pid, title, abstract = ids.paper()
-        return pid, hf_entry(pid, title, abstract)
-
-    a, ea = good()
-    b, eb = good()
+@hazard("hf-daily", "truncated_json")
+def hf_daily_truncated_json(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
+    b, eb = _hf_good(ids)
     whole = hf_json([ea, eb])
-    add("truncated_json", {f"{DAY}.json": whole[: len(whole) * 2 // 3]}, [], ["unparsable_file"])
+    return expect({f"{DAY}.json": whole[: len(whole) * 2 // 3]}, [], ["unparsable_file"])
 
-    add("deeply_nested_document", {f"{DAY}.json": b"[" * 200_000}, [], ["unparsable_file"])
-    a, ea = good()
+
+@hazard("hf-daily", "deeply_nested_document")
+def hf_daily_deeply_nested_document(ctx: Context, ids: _Ids) -> Case:
+    return expect({f"{DAY}.json": b"[" * 200_000}, [], ["unparsable_file"])
+
+
+@hazard("hf-daily", "deeply_nested_fields")
+def hf_daily_deeply_nested_fields(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     deep_title = hf_entry("2608.80001", _nested(500), good_abstract(0))
     deep_repr = "{'paper': " + "[" * 5_000 + "]" * 5_000 + "}"
-    add(
-        "deeply_nested_fields",
+    return expect(
         {f"{DAY}.json": hf_json([ea, deep_title, deep_repr])},
         [a],
         ["wrong_type", "invalid_record"],
     )
 
-    a, ea = good()
-    b, eb = good()
+
+@hazard("hf-daily", "bom_crlf")
+def hf_daily_bom_crlf(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
+    b, eb = _hf_good(ids)
     eb["paper"]["title"] = eb["paper"]["title"].replace("hostile", "hostile\r\n")
     text = json.dumps([ea, eb], indent=2).replace("\n", "\r\n")
-    add("bom_crlf", {f"{DAY}.json": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
-    a, ea = good()
-    add("utf16_bom", {f"{DAY}.json": json.dumps([ea]).encode("utf-16")}, [a], [])
+    return expect({f"{DAY}.json": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
 
-    a, ea = good()
-    b, eb = good()
+
+@hazard("hf-daily", "utf16_bom")
+def hf_daily_utf16_bom(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
+    return expect({f"{DAY}.json": json.dumps([ea]).encode("utf-16")}, [a], [])
+
+
+@hazard("hf-daily", "nul_and_control_chars")
+def hf_daily_nul_and_control_chars(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
+    b, eb = _hf_good(ids)
     eb["paper"]["summary"] = eb["paper"]["summary"].replace("batch", "batch\x07")  # one stray
     nul = hf_entry("2608.80002", "A title with a NUL \x00 inside it", good_abstract(0))
     noisy = hf_entry("2608.80003", good_title(0), "\x01\x02\x03\x04\x1b" * 20 + good_abstract(0))
     body = hf_json([ea, eb, nul, noisy])
-    # raw (unescaped) control bytes inside the JSON strings, as a careless producer writes them
     body = body.replace(b"\\u0007", b"\x07").replace(b"\\u0001", b"\x01")
-    add("nul_and_control_chars", {f"{DAY}.json": body}, [a, b], ["control_characters"] * 2)
+    return expect({f"{DAY}.json": body}, [a, b], ["control_characters"] * 2)
 
-    a, ea = good()
+
+@hazard("hf-daily", "multi_mb_fields")
+def hf_daily_multi_mb_fields(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     huge_abstract = hf_entry("2608.80004", good_title(0), "word " * (MB // 5 * 5))
     huge_title = hf_entry("2608.80005", "title " * (2 * MB // 6), good_abstract(0))
-    add(
-        "multi_mb_fields",
+    return expect(
         {f"{DAY}.json": hf_json([ea, huge_abstract, huge_title])},
         [a],
         ["abstract_too_long", "title_too_long"],
     )
 
-    a, ea = good()
+
+@hazard("hf-daily", "path_like_ids")
+def hf_daily_path_like_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     path_ids = [
         "../../../../tmp/papertrends-hostile-pwned",
         "/etc/passwd",
@@ -181,9 +223,12 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
         "~/.ssh/id_rsa",
     ]
     entries = [ea] + [hf_entry(p, good_title(0), good_abstract(0)) for p in path_ids]
-    add("path_like_ids", {f"{DAY}.json": hf_json(entries)}, [a], ["invalid_id"] * len(path_ids))
+    return expect({f"{DAY}.json": hf_json(entries)}, [a], ["invalid_id"] * len(path_ids))
 
-    a, ea = good()
+
+@hazard("hf-daily", "html_script")
+def hf_daily_html_script(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     eb_pid, t, ab = ids.paper()
     repaired = hf_entry(eb_pid, t.replace("hostile", "<i>hostile</i>"), ab)
     markup = [
@@ -197,9 +242,12 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
     entries = [ea, repaired] + [
         hf_entry(f"2608.8{10 + n:04d}", t, s) for n, (t, s) in enumerate(markup)
     ]
-    add("html_script", {f"{DAY}.json": hf_json(entries)}, [a, eb_pid], ["html_markup"] * 6)
+    return expect({f"{DAY}.json": hf_json(entries)}, [a, eb_pid], ["html_markup"] * 6)
 
-    a, ea = good()
+
+@hazard("hf-daily", "wrong_types")
+def hf_daily_wrong_types(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     t0, a0 = good_title(0), good_abstract(0)
     wrong = [
         (42, "invalid_record"),
@@ -219,20 +267,25 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
     body = hf_json([ea] + [w for w, _ in wrong])
     inf = hf_json([hf_entry("2608.80030", good_title(0), good_abstract(0), upvotes=0)])
     inf = inf.replace(b'"upvotes": 0', b'"upvotes": 1e400')
-    add(
-        "wrong_types",
+    return expect(
         {f"{DAY}.json": body, "2026-08-04.json": inf},
         [a],
         [r for _, r in wrong] + ["wrong_type"],
     )
-    add(
-        "number_too_long",
+
+
+@hazard("hf-daily", "number_too_long")
+def hf_daily_number_too_long(ctx: Context, ids: _Ids) -> Case:
+    return expect(
         {f"{DAY}.json": b'[{"paper": {"id": "2608.80031", "upvotes": ' + b"9" * 5_000 + b"}}]"},
         [],
         ["unparsable_file"],
     )
 
-    a, ea = good()
+
+@hazard("hf-daily", "future_and_invalid_dates")
+def hf_daily_future_and_invalid_dates(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     dates = [
         "2999-01-01T00:00:00Z",  # the future
         "9999-12-31T23:59:59-05:00",  # past year 9999 once in UTC
@@ -247,57 +300,63 @@ def hf_daily_cases(ctx: Context, ids: _Ids) -> list[Case]:
     reasons = ["date_out_of_range", "unparsable_date", "unparsable_date", "unparsable_date",
                "date_out_of_range"]
     future_day = hf_json([hf_entry("2608.80050", good_title(0), good_abstract(0))])
-    add(
-        "future_and_invalid_dates",
+    return expect(
         {f"{DAY}.json": hf_json(entries), "2999-01-01.json": future_day},
         [a],
         reasons + ["date_out_of_range"],
         needs_row_rules=True,
     )
 
-    a, ea = good()
+
+@hazard("hf-daily", "duplicate_ids")
+def hf_daily_duplicate_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     other = hf_entry(a, "A different title for the same id", good_abstract(0))
-    b, eb = good()
-    add(
-        "duplicate_ids",
+    b, eb = _hf_good(ids)
+    return expect(
         {f"{DAY}.json": hf_json([ea, other, eb, eb])},
         [a, b],
         ["conflicting_record"],
         notes="the first version read is kept; an identical repeat is unchanged",
     )
 
-    a, ea = good()
+
+@hazard("hf-daily", "invalid_utf8")
+def hf_daily_invalid_utf8(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
     body = hf_json([ea, hf_entry("2608.80060", "Broken BYTES here", good_abstract(0))])
     body = body.replace(b"BYTES", b"\xff\xfe\xc3(")
     surrogate = hf_json([hf_entry("2608.80061", good_title(0), good_abstract(0))]).replace(
         b"Robust", b"\\ud800Robust"
     )
-    add(
-        "invalid_utf8",
+    return expect(
         {f"{DAY}.json": body, "2026-08-04.json": surrogate},
         [a],
         ["undecodable_bytes"] * 2,
     )
 
-    add(
-        "empty_files",
+
+@hazard("hf-daily", "empty_files")
+def hf_daily_empty_files(ctx: Context, ids: _Ids) -> Case:
+    return expect(
         {f"{DAY}.json": b"", "2026-08-04.json": b" \r\n\t\r\n"},
         [],
         ["empty_file"] * 2,
     )
 
-    a, ea = good()
-    b, eb = good()
-    packed = gzip.compress(hf_json([ea]))
-    add(
-        "gzip",
-        {f"{DAY}.json": packed, "2026-08-04.json.gz": gzip.compress(hf_json([eb])),
+
+@hazard("hf-daily", "gzip")
+def hf_daily_gzip(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _hf_good(ids)
+    b, eb = _hf_good(ids)
+    packed = _gz(hf_json([ea]))
+    return expect(
+        {f"{DAY}.json": packed, "2026-08-04.json.gz": _gz(hf_json([eb])),
          "2026-08-05.json": packed[: len(packed) // 2],
          "2026-08-06.json.gz": _gzip_bomb(ctx.bomb_bytes)},
         [a, b],
         ["unparsable_file", "file_too_large"],
     )
-    return cases
 
 
 # --- arXiv Atom -----------------------------------------------------------------------------
@@ -325,32 +384,35 @@ def atom_feed(entries: list[str], prolog: str = "") -> bytes:
     return (prolog + head + "".join(entries) + "</feed>").encode("utf-8")
 
 
-def arxiv_atom_cases(ctx: Context, ids: _Ids) -> list[Case]:
-    cases: list[Case] = []
+def _atom_good(ids: _Ids) -> tuple[str, str]:
+    pid, title, abstract = ids.paper()
+    return pid, atom_entry(pid, title, abstract)
 
-    def add(hazard: str, files: dict[str, bytes], loaded, reasons, **kw) -> None:
-        cases.append(Case(f"arxiv-atom/{hazard}", "arxiv-atom", files, loaded, reasons, **kw))
 
-    def good() -> tuple[str, str]:
-        pid, title, abstract = ids.paper()
-        return pid, atom_entry(pid, title, abstract)
-
-    a, ea = good()
+@hazard("arxiv-atom", "truncated_xml")
+def arxiv_atom_truncated_xml(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     whole = atom_feed([ea])
-    add("truncated_xml", {"feed.xml": whole[: len(whole) // 2]}, [], ["unparsable_file"])
+    return expect({"feed.xml": whole[: len(whole) // 2]}, [], ["unparsable_file"])
 
+
+@hazard("arxiv-atom", "entity_bomb")
+def arxiv_atom_entity_bomb(ctx: Context, ids: _Ids) -> Case:
     laughs = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
     ]
     bomb = f"<!DOCTYPE feed [{''.join(laughs)}]>"
-    a, ea = good()
-    add(
-        "entity_bomb",
+    a, ea = _atom_good(ids)
+    return expect(
         {"feed.xml": atom_feed([atom_entry(a, good_title(0), "&lol9;", raw=True)], bomb)},
         [],
         ["unsafe_xml"],
     )
-    a, ea = good()
+
+
+@hazard("arxiv-atom", "external_entities")
+def arxiv_atom_external_entities(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     external = (
         f'<!DOCTYPE feed [<!ENTITY secret SYSTEM "{ctx.secret_file.as_uri()}">'
         f'<!ENTITY canary SYSTEM "{ctx.canary_url}/entity">]>'
@@ -358,9 +420,7 @@ def arxiv_atom_cases(ctx: Context, ids: _Ids) -> list[Case]:
     dtd = f'<!DOCTYPE feed SYSTEM "{ctx.canary_url}/feed.dtd">'
     parameter = f'<!DOCTYPE feed [<!ENTITY % remote SYSTEM "{ctx.canary_url}/param">%remote;]>'
     body = good_abstract(0) + " &secret; &canary;"
-    add(
-        "external_entities",
-        {
+    return expect({
             "feed-1.xml": atom_feed([atom_entry(a, good_title(0), body, raw=True)], external),
             "feed-2.xml": atom_feed([atom_entry(a, good_title(0), good_abstract(0))], dtd),
             "feed-3.xml": atom_feed([atom_entry(a, good_title(0), good_abstract(0))], parameter),
@@ -369,70 +429,100 @@ def arxiv_atom_cases(ctx: Context, ids: _Ids) -> list[Case]:
         ["unsafe_xml"] * 3,
     )
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "deeply_nested_xml")
+def arxiv_atom_deeply_nested_xml(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     deep = atom_entry("2608.80070", good_title(0), good_abstract(0)).replace(
         "</entry>", "<x>" * 50_000 + "</x>" * 50_000 + "</entry>"
     )
-    add("deeply_nested_xml", {"feed.xml": atom_feed([ea, deep])}, [a], ["invalid_record"])
+    return expect({"feed.xml": atom_feed([ea, deep])}, [a], ["invalid_record"])
 
-    a, ea = good()
-    b, eb = good()
+
+@hazard("arxiv-atom", "bom_crlf")
+def arxiv_atom_bom_crlf(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
+    b, eb = _atom_good(ids)
     text = atom_feed([ea, eb.replace("<summary>", "<summary>\r\n")]).decode()
     text = text.replace("><", ">\r\n<")
-    add("bom_crlf", {"feed.xml": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
+    return expect({"feed.xml": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "nul_and_control_chars")
+def arxiv_atom_nul_and_control_chars(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     nul = atom_feed([ea, atom_entry("2608.80071", good_title(0), "NUL\x00" + good_abstract(0))])
     ref = atom_feed(
         [ea, atom_entry("2608.80072", good_title(0), "&#0;" + good_abstract(0), raw=True)]
     )
-    add(
-        "nul_and_control_chars",
+    return expect(
         {"feed-1.xml": nul, "feed-2.xml": ref},
         [],
         ["unparsable_file"] * 2,
         notes="XML 1.0 forbids NUL even as a character reference: the whole document is rejected",
     )
 
-    a, ea = good()
-    huge = atom_entry("2608.80073", good_title(0), "word " * (MB // 5 * 5))
-    add("multi_mb_fields", {"feed.xml": atom_feed([ea, huge])}, [a], ["abstract_too_long"])
 
-    a, ea = good()
+@hazard("arxiv-atom", "multi_mb_fields")
+def arxiv_atom_multi_mb_fields(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
+    huge = atom_entry("2608.80073", good_title(0), "word " * (MB // 5 * 5))
+    return expect({"feed.xml": atom_feed([ea, huge])}, [a], ["abstract_too_long"])
+
+
+@hazard("arxiv-atom", "path_like_ids")
+def arxiv_atom_path_like_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     paths = [atom_entry(p, good_title(0), good_abstract(0))
              for p in ("../../../etc/passwd", "2608.90001/../../x", "%2e%2e%2fetc%2fpasswd")]
-    add("path_like_ids", {"feed.xml": atom_feed([ea, *paths])}, [a], ["invalid_id"] * 3)
+    return expect({"feed.xml": atom_feed([ea, *paths])}, [a], ["invalid_id"] * 3)
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "html_script")
+def arxiv_atom_html_script(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     script = atom_entry("2608.80074", good_title(0), "<script>alert(1)</script>" + good_abstract(0))
-    add("html_script", {"feed.xml": atom_feed([ea, script])}, [a], ["html_markup"])
+    return expect({"feed.xml": atom_feed([ea, script])}, [a], ["html_markup"])
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "duplicate_ids")
+def arxiv_atom_duplicate_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     other = atom_entry(a, "A different title for the same id", good_abstract(0))
-    add("duplicate_ids", {"feed.xml": atom_feed([ea, other])}, [a], ["conflicting_record"])
+    return expect({"feed.xml": atom_feed([ea, other])}, [a], ["conflicting_record"])
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "invalid_utf8")
+def arxiv_atom_invalid_utf8(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     bad = atom_feed([ea]).replace(b"Robust", b"R\xffobust")
-    add("invalid_utf8", {"feed.xml": bad}, [], ["undecodable_bytes"])
+    return expect({"feed.xml": bad}, [], ["undecodable_bytes"])
 
-    add("empty_files", {"feed.xml": b"", "feed-2.xml": b"\r\n  "}, [], ["empty_file"] * 2)
 
-    a, ea = good()
-    add("gzip", {"feed.xml.gz": gzip.compress(atom_feed([ea]))}, [a], [])
+@hazard("arxiv-atom", "empty_files")
+def arxiv_atom_empty_files(ctx: Context, ids: _Ids) -> Case:
+    return expect({"feed.xml": b"", "feed-2.xml": b"\r\n  "}, [], ["empty_file"] * 2)
 
-    a, ea = good()
+
+@hazard("arxiv-atom", "gzip")
+def arxiv_atom_gzip(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
+    return expect({"feed.xml.gz": _gz(atom_feed([ea]))}, [a], [])
+
+
+@hazard("arxiv-atom", "future_and_invalid_dates")
+def arxiv_atom_future_and_invalid_dates(ctx: Context, ids: _Ids) -> Case:
+    a, ea = _atom_good(ids)
     future = atom_entry(
         "2608.80075", good_title(0), good_abstract(0), published="2999-01-01T00:00:00Z"
     )
     invalid = atom_entry("2608.80076", good_title(0), good_abstract(0), published="not a date")
-    add(
-        "future_and_invalid_dates",
+    return expect(
         {"feed.xml": atom_feed([ea, future, invalid])},
         [a],
         ["date_out_of_range", "unparsable_date"],
         needs_row_rules=True,
     )
-    return cases
 
 
 # --- arXiv JSON lines -----------------------------------------------------------------------
@@ -449,49 +539,68 @@ def jsonl(records: list) -> bytes:
     return b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records) + b"\n"
 
 
-def arxiv_jsonl_cases(ctx: Context, ids: _Ids) -> list[Case]:
-    cases: list[Case] = []
-    name = f"{DAY}.jsonl"
+def _jsonl_good(ids: _Ids) -> tuple[str, dict]:
+    pid, title, abstract = ids.paper()
+    return pid, jsonl_record(pid, title, abstract)
 
-    def add(hazard: str, files: dict[str, bytes], loaded, reasons, **kw) -> None:
-        cases.append(Case(f"arxiv-jsonl/{hazard}", "arxiv-jsonl", files, loaded, reasons, **kw))
 
-    def good() -> tuple[str, dict]:
-        pid, title, abstract = ids.paper()
-        return pid, jsonl_record(pid, title, abstract)
-
-    a, ra = good()
-    b, rb = good()
+@hazard("arxiv-jsonl", "truncated_line")
+def arxiv_jsonl_truncated_line(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
+    b, rb = _jsonl_good(ids)
     body = jsonl([ra, rb])
-    add("truncated_line", {name: body[: len(body) - 40]}, [a], ["invalid_record"])
+    return expect({JSONL_NAME: body[: len(body) - 40]}, [a], ["invalid_record"])
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "deeply_nested_line")
+def arxiv_jsonl_deeply_nested_line(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     deep = b'{"id": "2608.80080", "title": ' + b"[" * 100_000 + b"\n"
-    add("deeply_nested_line", {name: jsonl([ra]) + deep}, [a], ["invalid_record"])
+    return expect({JSONL_NAME: jsonl([ra]) + deep}, [a], ["invalid_record"])
 
-    a, ra = good()
-    b, rb = good()
-    add("bom_crlf", {name: codecs.BOM_UTF8 + jsonl([ra, rb]).replace(b"\n", b"\r\n")}, [a, b], [])
 
-    a, ra = good()
+@hazard("arxiv-jsonl", "bom_crlf")
+def arxiv_jsonl_bom_crlf(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
+    b, rb = _jsonl_good(ids)
+    crlf = jsonl([ra, rb]).replace(b"\n", b"\r\n")
+    return expect({JSONL_NAME: codecs.BOM_UTF8 + crlf}, [a, b], [])
+
+
+@hazard("arxiv-jsonl", "nul_and_control_chars")
+def arxiv_jsonl_nul_and_control_chars(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     nul = jsonl([jsonl_record("2608.80081", good_title(0), good_abstract(0) + " NULHERE")])
-    add("nul_and_control_chars", {name: jsonl([ra]) + nul.replace(b"NULHERE", b"\x00")}, [a],
+    return expect(
+        {JSONL_NAME: jsonl([ra]) + nul.replace(b"NULHERE", b"\x00")}, [a],
         ["control_characters"])
 
-    a, ra = good()
-    huge = jsonl_record("2608.80082", good_title(0), "word " * (MB // 5 * 5))
-    add("multi_mb_fields", {name: jsonl([ra, huge])}, [a], ["abstract_too_long"])
 
-    a, ra = good()
+@hazard("arxiv-jsonl", "multi_mb_fields")
+def arxiv_jsonl_multi_mb_fields(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
+    huge = jsonl_record("2608.80082", good_title(0), "word " * (MB // 5 * 5))
+    return expect({JSONL_NAME: jsonl([ra, huge])}, [a], ["abstract_too_long"])
+
+
+@hazard("arxiv-jsonl", "path_like_ids")
+def arxiv_jsonl_path_like_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     paths = [jsonl_record(p, good_title(0), good_abstract(0))
              for p in ("../../etc/passwd", "/var/tmp/x", "cs/../../../x")]
-    add("path_like_ids", {name: jsonl([ra, *paths])}, [a], ["invalid_id"] * 3)
+    return expect({JSONL_NAME: jsonl([ra, *paths])}, [a], ["invalid_id"] * 3)
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "html_script")
+def arxiv_jsonl_html_script(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     script = jsonl_record("2608.80083", good_title(0), "<script>x()</script>" + good_abstract(0))
-    add("html_script", {name: jsonl([ra, script])}, [a], ["html_markup"])
+    return expect({JSONL_NAME: jsonl([ra, script])}, [a], ["html_markup"])
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "wrong_types")
+def arxiv_jsonl_wrong_types(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     wrong = [
         (jsonl_record("2608.80084", 3.14, good_abstract(0)), "wrong_type"),
         (jsonl_record("2608.80085", good_title(0), good_abstract(0), authors="Ada"), "wrong_type"),
@@ -499,30 +608,46 @@ def arxiv_jsonl_cases(ctx: Context, ids: _Ids) -> list[Case]:
         ([1, 2, 3], "invalid_record"),
         ("just a string", "invalid_record"),
     ]
-    add("wrong_types", {name: jsonl([ra] + [w for w, _ in wrong])}, [a], [r for _, r in wrong])
+    return expect({JSONL_NAME: jsonl([ra] + [w for w, _ in wrong])}, [a], [r for _, r in wrong])
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "invalid_utf8")
+def arxiv_jsonl_invalid_utf8(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     bad = jsonl([jsonl_record("2608.80087", "Broken BYTES", good_abstract(0))])
-    add("invalid_utf8", {name: jsonl([ra]) + bad.replace(b"BYTES", b"\xc3\x28\xff")}, [a],
+    return expect(
+        {JSONL_NAME: jsonl([ra]) + bad.replace(b"BYTES", b"\xc3\x28\xff")}, [a],
         ["undecodable_bytes"])
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "duplicate_ids")
+def arxiv_jsonl_duplicate_ids(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     other = jsonl_record(a, "A different title for the same id", good_abstract(0))
-    add("duplicate_ids", {name: jsonl([ra, other])}, [a], ["conflicting_record"])
+    return expect({JSONL_NAME: jsonl([ra, other])}, [a], ["conflicting_record"])
 
-    add("empty_files", {name: b"", "2026-08-04.jsonl": b"\r\n\r\n"}, [], ["empty_file"] * 2)
 
-    a, ra = good()
-    add("gzip", {f"{DAY}.jsonl.gz": gzip.compress(jsonl([ra]))}, [a], [])
+@hazard("arxiv-jsonl", "empty_files")
+def arxiv_jsonl_empty_files(ctx: Context, ids: _Ids) -> Case:
+    return expect({JSONL_NAME: b"", "2026-08-04.jsonl": b"\r\n\r\n"}, [], ["empty_file"] * 2)
 
-    a, ra = good()
+
+@hazard("arxiv-jsonl", "gzip")
+def arxiv_jsonl_gzip(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
+    return expect({f"{DAY}.jsonl.gz": _gz(jsonl([ra]))}, [a], [])
+
+
+@hazard("arxiv-jsonl", "future_and_invalid_dates")
+def arxiv_jsonl_future_and_invalid_dates(ctx: Context, ids: _Ids) -> Case:
+    a, ra = _jsonl_good(ids)
     oai = {"id": "2608.80088", "title": good_title(0), "abstract": good_abstract(0),
            "versions": [{"version": "v1", "created": "Mon, 99 Foo 2007 19:18:42 GMT"}]}
-    add("future_and_invalid_dates", {name: jsonl([ra, oai]),
+    return expect(
+        {JSONL_NAME: jsonl([ra, oai]),
                                      "2999-01-01.jsonl": jsonl([jsonl_record(
                                          "2608.80089", good_title(0), good_abstract(0))])},
         [a], ["unparsable_date", "date_out_of_range"], needs_row_rules=True)
-    return cases
 
 
 # --- HF page text ---------------------------------------------------------------------------
@@ -539,59 +664,76 @@ def page_id(title: str) -> str:
     return title_paper_id(title_key(title))
 
 
-def hf_page_cases(ctx: Context, ids: _Ids) -> list[Case]:
-    cases: list[Case] = []
+def _page_good(ids: _Ids) -> tuple[str, tuple[str, str]]:
+    _, title, abstract = ids.paper()
+    title = title.replace("feeds", "pages")
+    return page_id(title), (title, abstract)
 
-    def add(hazard: str, files: dict[str, bytes], loaded, reasons, **kw) -> None:
-        cases.append(Case(f"hf-page/{hazard}", "hf-page", files, loaded, reasons, **kw))
 
-    def good() -> tuple[str, tuple[str, str]]:
-        _, title, abstract = ids.paper()
-        title = title.replace("feeds", "pages")
-        return page_id(title), (title, abstract)
-
-    a, pa = good()
-    b, pb = good()
+@hazard("hf-page", "bom_crlf")
+def hf_page_bom_crlf(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    b, pb = _page_good(ids)
     text = page([pa, pb]).replace("\n", "\r\n")
-    add("bom_crlf", {"page.txt": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
+    return expect({"page.txt": codecs.BOM_UTF8 + text.encode()}, [a, b], [])
 
-    a, pa = good()
-    add("nul_and_control_chars", {"page.txt": page([pa, ("A NUL \x00 title", good_abstract(0))])
+
+@hazard("hf-page", "nul_and_control_chars")
+def hf_page_nul_and_control_chars(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    return expect({"page.txt": page([pa, ("A NUL \x00 title", good_abstract(0))])
                                   .encode()}, [a], ["control_characters"])
 
-    a, pa = good()
-    add("html_script", {"page.txt": page([pa, ("Title", "<script>x()</script>" + good_abstract(0))])
+
+@hazard("hf-page", "html_script")
+def hf_page_html_script(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    return expect({"page.txt": page([pa, ("Title", "<script>x()</script>" + good_abstract(0))])
                         .encode()}, [a], ["html_markup"])
 
-    a, pa = good()
-    add("multi_mb_fields", {"page.txt": page([pa, (good_title(0), "word " * (MB // 5 * 5))])
+
+@hazard("hf-page", "multi_mb_fields")
+def hf_page_multi_mb_fields(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    return expect({"page.txt": page([pa, (good_title(0), "word " * (MB // 5 * 5))])
                             .encode()}, [a], ["abstract_too_long"])
 
-    a, pa = good()
+
+@hazard("hf-page", "invalid_utf8")
+def hf_page_invalid_utf8(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
     bad = page([pa, ("Broken BYTES title", good_abstract(0))]).encode()
-    add("invalid_utf8", {"page.txt": bad.replace(b"BYTES", b"\xff\xfe")}, [a],
+    return expect(
+        {"page.txt": bad.replace(b"BYTES", b"\xff\xfe")}, [a],
         ["undecodable_bytes"])
 
-    a, pa = good()
-    add("truncated_page", {"page.txt": page([pa]).encode() + b"A trailing title\n"}, [a],
+
+@hazard("hf-page", "truncated_page")
+def hf_page_truncated_page(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    return expect(
+        {"page.txt": page([pa]).encode() + b"A trailing title\n"}, [a],
         ["missing_abstract"])
 
-    add("empty_files", {"page.txt": b""}, [], ["empty_file"])
 
-    a, pa = good()
-    add("gzip", {"page.txt.gz": gzip.compress(page([pa]).encode())}, [a], [])
-    return cases
+@hazard("hf-page", "empty_files")
+def hf_page_empty_files(ctx: Context, ids: _Ids) -> Case:
+    return expect({"page.txt": b""}, [], ["empty_file"])
 
 
-BUILDERS: tuple[Callable[[Context, _Ids], list[Case]], ...] = (
-    hf_daily_cases, arxiv_atom_cases, arxiv_jsonl_cases, hf_page_cases,
-)
+@hazard("hf-page", "gzip")
+def hf_page_gzip(ctx: Context, ids: _Ids) -> Case:
+    a, pa = _page_good(ids)
+    return expect({"page.txt.gz": _gz(page([pa]).encode())}, [a], [])
 
 
 def cases(ctx: Context) -> list[Case]:
     """Every hostile case (ids of the good records are unique across all of them)."""
     ids = _Ids()
-    return [case for build in BUILDERS for case in build(ctx, ids)]
+    return [
+        replace(build(ctx, ids), name=f"{source}/{name}", source=source)
+        for source, name, build in HAZARDS
+    ]
 
 
 def merge_case_files(chosen: list[Case], folder: Path) -> Path:
