@@ -30,6 +30,8 @@ from tests.pipeline_harness import (
     start_prefect_server,
 )
 
+pytestmark = pytest.mark.slow
+
 PEAK_RSS_LIMIT_MB = 1536
 PASSWORD = "hunter2-never-stored-9c1e"
 TELEMETRY_SWITCHES = ("DO_NOT_TRACK", "PREFECT_SERVER_ANALYTICS_ENABLED", "GX_ANALYTICS_ENABLED")
