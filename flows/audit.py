@@ -313,18 +313,10 @@ def mark_stage(settings: Settings, record: RunRecord, stage: str) -> None:
 
 def published_run_id(settings: Settings) -> str | None:
     """The run that built the published warehouse (its newest published run_audit row)."""
-    if not settings.warehouse_path.exists():
-        return None
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        row = con.execute(
-            "select run_id from main.run_audit where published order by finished_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return None
-    finally:
-        con.close()
-    return row[0] if row else None
+    from flows.publish import published_run_ids
+
+    ids = published_run_ids(settings)
+    return ids[0] if ids else None
 
 
 def recover_killed_run(settings: Settings, run_id: str) -> RunRecord | None:

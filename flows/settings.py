@@ -140,7 +140,8 @@ class ValidationSettings(BaseModel):
     require_papers_not_decreasing: bool = True
     # Where the GX suites live (one module per layer).
     expectations_dir: Path = REPO_ROOT / "expectations"
-    # Raw batch (everything not yet published) as a whole: its median abstract length. Rules
+    # Raw batch (everything not yet published) as a whole: at least half its abstracts this long
+    # (the median); the short ones are named when it fails. Rules
     # that judge one record are ingest's row rules (settings.ingest).
     min_median_abstract_chars: int = 300
     # Tags: keyphrase score range. None = the range the tagger can produce: cosine similarity

@@ -57,7 +57,7 @@ class PrefectServer:
         stop_process(self.process)
 
 
-def start_prefect_server(home: Path, timeout_s: float = 90) -> PrefectServer:
+def start_prefect_server(home: Path, timeout_s: float = 240) -> PrefectServer:
     """``prefect server start`` on a free port, offline, with its own PREFECT_HOME."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()

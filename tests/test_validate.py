@@ -402,7 +402,7 @@ def test_raw_batch_failures_are_named(
     outcome = validate_candidate(settings, candidate, run_id="rawbad", raw_batch=batch)
     failed = {(c.suite, c.column): c for c in outcome.failed_checks()}
     assert set(failed) == {
-        ("raw_batch.shape", "median_abstract_chars"),
+        ("raw_batch.records", "abstract_chars"),
         ("raw_batch.records", "source"),
         ("raw_batch.records", "record_hash"),
     }
@@ -410,8 +410,10 @@ def test_raw_batch_failures_are_named(
     # a failed check names every paper of its failing rows (what `papertrends quarantine` takes)
     assert failed[("raw_batch.records", "source")].paper_ids == [ids[4]]
     assert failed[("raw_batch.records", "record_hash")].paper_ids == [ids[5]]
-    assert outcome.offending_papers() == sorted({ids[4], ids[5]})  # the shape names no paper
-    assert "120" in failed[("raw_batch.shape", "median_abstract_chars")].details
+    short = failed[("raw_batch.records", "abstract_chars")]
+    assert short.expectation == "expect_column_values_to_be_between"
+    assert set(short.paper_ids) == set(ids[: half + 1])
+    assert outcome.offending_papers() == sorted({ids[4], ids[5]} | set(ids[: half + 1]))
     assert len(outcome.failed_checks()) == 3
     assert_report_names(settings, outcome, "rawbad", failed[("raw_batch.records", "source")])
 
