@@ -126,6 +126,7 @@ def _trend_checks(key: str) -> list:
 def suites(inputs: SuiteInputs) -> list[FrameSuite]:
     v = inputs.settings.validation
     units = {u.lower() for u in v.claim_units}
+    tolerance = v.similarity_tolerance
 
     def mart(table: str) -> tuple[str, ...]:
         return (f"main.{table}",)
@@ -182,7 +183,11 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
                 gxe.ExpectColumnValuesToNotBeNull(column="paper_id"),
                 gxe.ExpectColumnValuesToNotBeNull(column="topic_id"),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["paper_id", "topic_id"]),
-                gxe.ExpectColumnValuesToBeBetween(column="weight", min_value=0),
+                # weight is a cosine similarity (paper vector . topic centroid): [-1, 1]; a
+                # small first corpus can leave a paper nearest to a topic it does not resemble
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="weight", min_value=-1 - tolerance, max_value=1 + tolerance
+                ),
                 gxe.ExpectColumnValuesToNotBeNull(column="is_primary"),
             ],
         ),

@@ -109,6 +109,8 @@ class RunRecord:
     error: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     stage: str | None = None  # the stage a running run is in (summary.json only)
+    # papers the failed checks name, to set aside (summary.json only)
+    offending_papers: list[str] = field(default_factory=list)
 
     # --- building the record as the run goes ---
     @classmethod
@@ -142,6 +144,7 @@ class RunRecord:
         self.expectations_failed = outcome.failed
         labels = [str(c) for c in outcome.failed_checks()]
         self.failed_checks += [label for label in labels if label not in self.failed_checks]
+        self.offending_papers = outcome.offending_papers()
 
     def finish(self, *, status: str, published: bool, error: str | None = None) -> None:
         self.status = status
@@ -252,10 +255,13 @@ def record_run(
     record: RunRecord,
     *,
     lake: duckdb.DuckDBPyConnection | None = None,
+    to_lake: bool = True,
 ) -> None:
     """Keep the run's audit up to date: summary.json, the candidate (when given) and the lake.
 
     ``lake``: an open read-write lake connection to use instead of opening the lake here.
+    ``to_lake=False``: not the lake (a publishing run: the lake learns it published from the
+    warehouse, after the replace; see ``flows.publish.write_back``).
     A lake that cannot be opened (held by another process) is logged, not raised: summary.json
     is already written and the next record_run brings the lake up to date. With a candidate,
     ``record.papers`` is set to the number of papers in its ``dim_papers``.
@@ -285,6 +291,8 @@ def record_run(
         finally:
             con.close()
 
+    if not to_lake:
+        return
     if lake is not None:
         upsert_audit_row(lake, record, "run_audit")
         return
@@ -305,18 +313,10 @@ def mark_stage(settings: Settings, record: RunRecord, stage: str) -> None:
 
 def published_run_id(settings: Settings) -> str | None:
     """The run that built the published warehouse (its newest published run_audit row)."""
-    if not settings.warehouse_path.exists():
-        return None
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        row = con.execute(
-            "select run_id from main.run_audit where published order by finished_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return None
-    finally:
-        con.close()
-    return row[0] if row else None
+    from flows.publish import published_run_ids
+
+    ids = published_run_ids(settings)
+    return ids[0] if ids else None
 
 
 def recover_killed_run(settings: Settings, run_id: str) -> RunRecord | None:
@@ -337,6 +337,55 @@ def recover_killed_run(settings: Settings, run_id: str) -> RunRecord | None:
     record.finish(status="killed", published=False, error=f"process died during stage {stage}")
     mark_stage(settings, record, stage)
     return record
+
+
+def reconcile_run_audit(
+    settings: Settings, published: set[str], *, current_run_id: str | None = None
+) -> list[str]:
+    """Make the lake's ``run_audit`` agree with the published warehouse; returns the runs it
+    marked killed.
+
+    ``published``: the run ids the warehouse lists as published; their rows are copied from
+    it. Any other run (but ``current_run_id``) whose row still says running or published died
+    before its replace: it becomes ``killed`` (summary.json too), with the stage it died in.
+    """
+    killed: list[str] = []
+    with open_lake(settings.lake_path) as con:
+        rows = con.execute("select run_id, status, published from run_audit").fetchall()
+        behind = [r[0] for r in rows if r[0] in published and not (r[2] and r[1] == "published")]
+        behind += sorted(published - {r[0] for r in rows})
+        if behind and settings.warehouse_path.is_file():
+            _copy_published_rows(con, settings.warehouse_path, behind)
+        for run_id, status, was_published in rows:
+            if run_id == current_run_id or run_id in published:
+                continue
+            if status not in ("running", "published") and not was_published:
+                continue
+            recover_killed_run(settings, run_id)
+            stage = (read_summary(settings, run_id).get("run") or {}).get("stage") or "start"
+            con.execute(
+                "update run_audit set status = 'killed', published = false,"
+                " finished_at = coalesce(finished_at, current_timestamp), error = ?"
+                " where run_id = ?",
+                [f"process died during stage {stage}", run_id],
+            )
+            killed.append(run_id)
+    return killed
+
+
+def _copy_published_rows(con: duckdb.DuckDBPyConnection, warehouse: Path, run_ids: list[str]):
+    con.execute("attach ? as published_warehouse (read_only)", [str(warehouse)])
+    try:
+        con.execute("begin transaction")
+        con.execute("delete from run_audit where list_contains(?, run_id)", [run_ids])
+        con.execute(
+            "insert into run_audit by name select * from published_warehouse.main.run_audit"
+            " where list_contains(?, run_id) and published",
+            [run_ids],
+        )
+        con.execute("commit")
+    finally:
+        con.execute("detach published_warehouse")
 
 
 def list_runs(settings: Settings) -> list[RunRecord]:

@@ -17,7 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from flows.quiet import quiet_defaults
 from flows.settings import get_settings
+
+quiet_defaults()  # before any command imports Prefect or GX
 
 app = typer.Typer(
     help="papertrends: research-paper abstracts -> a validated trend-analytics warehouse.",
@@ -85,6 +88,7 @@ def run(
     Exits 0 only when the run published; a run that fails its checks leaves the published
     warehouse as it was and exits 1, naming the failed checks.
     """
+    _refuse_if_active()
     from flows.pipeline import RunRequest, run_pipeline
 
     request = RunRequest(
@@ -109,6 +113,7 @@ def ingest(
     until: DateOpt = None,
 ) -> None:
     """Ingest one feed into the lake (no tagging, no publishing)."""
+    _refuse_if_active()
     from flows.pipeline import RunRequest, run_ingest
 
     request = RunRequest(source=source.value, input=input, since=_day(since), until=_day(until))
@@ -132,6 +137,46 @@ def backfill(
     if since > until:
         _fail("--since is after --until")
     run(source, input, since, until, task_runner, dask_address)
+
+
+@app.command()
+def quarantine(
+    paper_ids: Annotated[
+        list[str] | None, typer.Argument(help="Papers to set aside (ids from dim_papers)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the quarantine)")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the papers set aside")] = False,
+    release: Annotated[
+        list[str] | None, typer.Option(help="Release a paper set aside (repeatable)")
+    ] = None,
+) -> None:
+    """Set papers aside: they move to the quarantine and leave every later warehouse (the next
+    run publishes without them) until released with --release."""
+    from flows.setaside import list_set_aside, set_aside
+    from flows.setaside import release as release_papers
+
+    settings = get_settings()
+    if list_:
+        for item in _guarded(lambda: list_set_aside(settings)):
+            console.print(
+                f"{item.paper_id}\t{item.set_aside_at:%Y-%m-%d %H:%M}\t{item.reason}\t"
+                f"{item.title or ''}",
+                markup=False, highlight=False, soft_wrap=True,
+            )
+        return
+    if release:
+        done = _guarded(lambda: release_papers(settings, release))
+        console.print(f"released {len(done)}: {' '.join(done)} (back on the next run)")
+        return
+    if not paper_ids:
+        _fail("give PAPER_ID... --reason TEXT, --list, or --release PAPER_ID", code=2)
+    if not reason:
+        _fail("give a --reason for setting the papers aside", code=2)
+    new = _guarded(lambda: set_aside(settings, paper_ids, reason))
+    console.print(
+        f"set aside {len(new)}: {' '.join(new)} (out of the warehouse from the next run)",
+        markup=False, highlight=False,
+    )
 
 
 @app.command()
@@ -233,6 +278,17 @@ def digest(
     if send:
         _guarded(lambda: send_digest(settings, result))
         console.print("sent")
+
+
+def _refuse_if_active() -> None:
+    """Refuse at once (exit 2, naming the active run) before Prefect and its temporary server
+    start; the flow still takes the lock itself (this check only saves the wait)."""
+    from flows.runlock import RunLockedError, active_holder
+
+    settings = get_settings()
+    holder = active_holder(settings.lock_path)
+    if holder is not None:
+        _fail(str(RunLockedError(holder, settings.lock_path)), code=2)
 
 
 def _guarded(fn):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -203,7 +204,8 @@ def build_message(settings: Settings, result: DigestResult) -> EmailMessage:
 
 
 def send_digest(settings: Settings, result: DigestResult) -> None:
-    """Email a rendered digest with smtplib (STARTTLS and login when configured)."""
+    """Email a rendered digest with smtplib: STARTTLS (certificate verified; on by default when a
+    password is set) and login when configured."""
     cfg = settings.digest
     missing = [
         name
@@ -218,10 +220,11 @@ def send_digest(settings: Settings, result: DigestResult) -> None:
     msg = build_message(settings, result)
     try:
         with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.smtp_timeout_s) as smtp:
-            if cfg.smtp_starttls:
-                smtp.starttls()
-            if cfg.smtp_user:
-                smtp.login(cfg.smtp_user, cfg.smtp_password or "")
+            if cfg.use_starttls:
+                ca_file = str(cfg.smtp_ca_file) if cfg.smtp_ca_file else None
+                smtp.starttls(context=ssl.create_default_context(cafile=ca_file))
+            if cfg.smtp_user and cfg.smtp_password:
+                smtp.login(cfg.smtp_user, cfg.smtp_password.get_secret_value())
             smtp.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
         raise UserError(

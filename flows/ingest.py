@@ -11,7 +11,8 @@ transaction:
   the newest content wins (newest = latest ``coalesce(first_seen_at, published_at)``, ties go to
   the greater ``source_ref`` so the result does not depend on reading order, and a live URL
   fetched again wins its own tie; an undated record never overrides a dated one but fills its
-  gaps),
+  gaps); a paper no source dates (the HF papers page) is first seen on the UTC day of the run
+  that read it, so ``activity_date`` is never empty,
   ``sources`` accumulates, ``upvotes``/``num_comments`` take the newest known value;
 * a title-id paper (``title:<hash>``, from the HF papers page) is merged into the first record
   with an arXiv id and the same ``title_key``: the ``papers`` row becomes the arXiv id and
@@ -62,6 +63,7 @@ from flows.records import (
     RawRecord,
     Rejected,
     build_batch,
+    day_start,
     frame_from_rows,
     quarantine_row,
 )
@@ -183,7 +185,9 @@ def read_items(
             raise IngestError(f"no {source} files found in {input}")
         if since or until:
             files = [f for f in files if _file_in_range(f, since, until)]
-        yield from _each(f"reading {source}", files, module.read_file, progress)
+        yield from _each(
+            f"reading {source}", files, lambda f: module.read_file(f, settings.ingest), progress
+        )
         return
 
     from flows.sources import arxiv_atom, hf_daily
@@ -210,8 +214,9 @@ def read_items(
 def _file_in_range(path: Path, since: dt.date | None, until: dt.date | None) -> bool:
     """Dated files (``YYYY-MM-DD.*``) outside [since, until] are skipped; undated are kept."""
     from flows.records import parse_file_date
+    from flows.sources.files import date_stem
 
-    day = parse_file_date(path.stem)
+    day = parse_file_date(date_stem(path))
     if day is None:
         return True
     return (since is None or day >= since) and (until is None or day <= until)
@@ -225,12 +230,14 @@ def parse(
     since: dt.date | None = None,
     until: dt.date | None = None,
     progress: bool = True,
+    now: dt.datetime | None = None,
 ) -> Batch:
-    """The normalised :class:`Batch` of a source (no lake involved)."""
+    """The normalised :class:`Batch` of a source (no lake involved); the row rules judge each
+    record at ``now`` (the run's time; default: the current time)."""
     items = read_items(
         settings, source=source, input=input, since=since, until=until, progress=progress
     )
-    return build_batch(items, settings.ingest)
+    return build_batch(items, settings.ingest, now)
 
 
 def ingest(
@@ -254,8 +261,11 @@ def ingest(
     Raises :class:`IngestError` for bad arguments, ``flows.sources.http.FetchError`` when a live
     feed stays unavailable after the retries.
     """
-    batch = parse(settings, source=source, input=input, since=since, until=until, progress=progress)
-    return load_batch(con, batch, run_id=run_id)
+    now = dt.datetime.now(dt.UTC)
+    batch = parse(
+        settings, source=source, input=input, since=since, until=until, progress=progress, now=now
+    )
+    return load_batch(con, batch, run_id=run_id, now=now)
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -339,6 +349,13 @@ def _recency(seen: dt.datetime | None, source_ref: str) -> tuple[bool, dt.dateti
     return (seen is not None, seen or dt.datetime.min.replace(tzinfo=dt.UTC), source_ref)
 
 
+def _undated_first_seen(row: dict[str, Any], seen_on: dt.datetime) -> dict[str, Any]:
+    """A paper no source dated is first seen on the day of the run that read it."""
+    if row["first_seen_at"] is None and row["published_at"] is None:
+        row["first_seen_at"] = seen_on
+    return row
+
+
 def _merge(current: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     out = dict(current)
     seen = _seen_at(record)
@@ -389,8 +406,19 @@ def _title_home(
     return matches[0] if matches else None
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str) -> IngestCounts:
-    """Write a parsed batch into the lake (one transaction); see the module docstring."""
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    *,
+    run_id: str,
+    now: dt.datetime | None = None,
+) -> IngestCounts:
+    """Write a parsed batch into the lake (one transaction); see the module docstring.
+
+    ``now``: the run's time; a paper that ends up with neither a listing nor a publication date
+    gets the start of its UTC day as ``first_seen_at`` (raw records keep what the source gave).
+    """
+    seen_on = day_start((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date())
     batch = split_conflicts(batch)
     counts = IngestCounts(read=batch.read, quarantined=batch.quarantine.height)
     records = batch.papers.with_row_index("_pos").with_columns(
@@ -429,11 +457,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str) -> 
                                 new_aliases[alias] = aliases[alias] = pid
             current = state.get(pid)
             if current is None:
-                state[pid] = _new_row(record)
+                state[pid] = _undated_first_seen(_new_row(record), seen_on)
                 by_key.setdefault(record["title_key"], set()).add(pid)
                 counts.new += 1
                 continue
-            merged = _merge(current, record)
+            merged = _undated_first_seen(_merge(current, record), seen_on)
             merged["paper_id"] = pid
             if _counted(merged) != _counted(current):
                 counts.updated += 1

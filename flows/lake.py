@@ -104,6 +104,14 @@ create table if not exists quarantine (
     quarantined_at timestamptz not null default current_timestamp
 );
 
+-- papers an operator set aside (`papertrends quarantine`): kept out of every warehouse until
+-- released; their records stay in raw_papers/papers, so re-reading them changes nothing
+create table if not exists set_aside (
+    paper_id varchar primary key,
+    reason varchar not null,
+    set_aside_at timestamptz not null default current_timestamp
+);
+
 -- current keyphrases of each paper (replaced when the paper is re-tagged)
 create table if not exists paper_keywords (
     paper_id varchar not null,
@@ -147,8 +155,18 @@ create table if not exists phrase_embeddings (
 """
 
 
+# Lakes written before undated papers took their first-seen day: give each the day it was loaded,
+# so activity_date is never null (idempotent; touches nothing once every paper has a date).
+DATE_UNDATED = """
+update papers
+set first_seen_at = timezone('UTC', cast(cast(timezone('UTC', updated_at) as date) as timestamp))
+where first_seen_at is null and published_at is null
+"""
+
+
 def init_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    con.execute(DATE_UNDATED)
     con.execute(
         "insert or replace into lake_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

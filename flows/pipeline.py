@@ -7,7 +7,9 @@ published one only when ``dbt build`` and the GX checkpoint both pass.
 Stage modules are imported inside the tasks, so a worker only loads what its stage needs.
 """
 
+import os
 import secrets
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +51,7 @@ class RunResult:
     failed_checks: list[str] = field(default_factory=list)
     report_dir: Path | None = None
     recovered_lock_of: str | None = None
+    offending_papers: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         published = "yes" if self.published else "no"
@@ -59,6 +62,11 @@ class RunResult:
         if self.failed_checks:
             lines.append("  failed checks:")
             lines += [f"    - {c}" for c in self.failed_checks]
+        if self.offending_papers:
+            from flows.setaside import command_for
+
+            lines.append(f"  offending papers ({len(self.offending_papers)}); to set them aside:")
+            lines.append("    " + command_for(self.offending_papers))
         if self.report_dir:
             lines.append(f"  report: {self.report_dir}")
         return "\n".join(lines)
@@ -110,8 +118,10 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str):
 
 @task(name="build-candidate", cache_policy=NO_CACHE)
 def build_candidate_task(settings: Settings, run_id: str) -> Path:
+    from flows.housekeeping import prune_runs
     from flows.transform import build_candidate
 
+    prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
     return build_candidate(settings, run_id)
 
 
@@ -122,23 +132,50 @@ def dbt_build_task(settings: Settings, candidate: Path, run_id: str):
     return run_dbt_build(settings, candidate, run_id=run_id)
 
 
+# Every raw record no published run has published (this run's, and those of runs that failed or
+# were killed), without the papers set aside: the raw batch the gate judges.
+UNPUBLISHED_RAW = """
+select * from raw_papers
+where not list_contains(?::varchar[], run_id)
+    and paper_id not in (select paper_id from set_aside)
+"""
+
+
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(settings: Settings, candidate: Path, run_id: str):
     from flows.lake import open_lake
+    from flows.publish import published_run_ids
     from flows.validate import validate_candidate
 
+    published = published_run_ids(settings)
     with open_lake(settings.lake_path, read_only=True) as con:
-        raw_batch = con.execute("select * from raw_papers where run_id = ?", [run_id]).df()
+        raw_batch = con.execute(UNPUBLISHED_RAW, [published]).df()
     return validate_candidate(settings, candidate, run_id=run_id, raw_batch=raw_batch)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(settings: Settings, candidate: Path, run_id: str) -> Path:
-    from flows.publish import publish
-    from flows.transform import save_topic_registry
+    """The atomic replace, then (only then) the lake's derived state from the warehouse."""
+    from flows.publish import publish, write_back
 
-    save_topic_registry(settings, candidate)
-    return publish(settings, candidate, run_id=run_id)
+    fault_point("before-replace")
+    target = publish(settings, candidate, run_id=run_id)
+    fault_point("after-replace")
+    write_back(settings, current_run_id=run_id)
+    return target
+
+
+FAULT_POINTS = (
+    "after-ingest", "after-tag", "after-transform", "after-validate",
+    "before-replace", "after-replace",
+)
+
+
+def fault_point(name: str) -> None:
+    """Test hook (tests/test_fault_matrix.py): ``PAPERTRENDS_FAULT_KILL_AT=<name>`` SIGKILLs
+    this process here, so a kill lands deterministically between two steps. Unset: nothing."""
+    if os.environ.get("PAPERTRENDS_FAULT_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _tag(settings: Settings, request: RunRequest, run_id: str):
@@ -185,6 +222,7 @@ def ingest_flow(request: RunRequest, settings: Settings | None = None):
 @flow(name="pipeline")
 def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunResult:
     from flows.audit import RunRecord, mark_stage, record_run, recover_killed_run
+    from flows.publish import write_back
     from flows.reports import report_markdown, write_report
 
     settings = settings or get_settings()
@@ -199,6 +237,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
                 lock.recovered.pid,
             )
             recover_killed_run(settings, lock.recovered.run_id)
+        write_back(settings, current_run_id=run_id)  # repairs a run killed after its replace
         record = RunRecord.start(run_id=run_id, source=request.source)
         record_run(settings, None, record)
         outcome = None
@@ -208,11 +247,13 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             counts = ingest_task(settings, request, run_id)
             record.set_ingest(counts)
             log.info("run %s ingest: %s", run_id, counts)
+            fault_point("after-ingest")
 
             mark_stage(settings, record, "tag")
             tags = _tag(settings, request, run_id)
             record.set_tags(tags)
             log.info("run %s tagging: %s", run_id, tags)
+            fault_point("after-tag")
 
             mark_stage(settings, record, "transform")
             candidate = build_candidate_task(settings, run_id)
@@ -227,6 +268,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
                 dbt.tests_failed,
                 dbt.seconds,
             )
+            fault_point("after-transform")
             if dbt.success:
                 mark_stage(settings, record, "validate")
                 outcome = validate_task(settings, candidate, run_id)
@@ -237,10 +279,12 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
                     outcome.passed,
                     outcome.failed,
                 )
+                fault_point("after-validate")
             if dbt.success and outcome is not None and outcome.success:
                 mark_stage(settings, record, "publish")
                 record.finish(status="published", published=True)
-                record_run(settings, candidate, record)
+                # the warehouse carries its own row; the lake learns it from the warehouse
+                record_run(settings, candidate, record, to_lake=False)
                 publish_task(settings, candidate, run_id)
             else:
                 record.finish(status="failed", published=False)
@@ -260,6 +304,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             failed_checks=list(record.failed_checks),
             report_dir=report_dir,
             recovered_lock_of=lock.recovered.run_id if lock.recovered else None,
+            offending_papers=list(record.offending_papers),
         )
 
 

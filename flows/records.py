@@ -16,10 +16,17 @@ Normalisation:
 * ``title_key`` is the title case-folded, accents removed, punctuation dropped;
 * ``content_hash`` is the sha256 of the normalised title and abstract.
 
-Rejection reasons (``REASON_*``): missing title/abstract, undecodable bytes, control characters
-or HTML beyond repair, a title or abstract over the configured limit, a record that is not an
-object, a file that does not parse, an API error entry and a conflicting duplicate (see
-``flows.ingest``).
+Row rules (:func:`normalise`; each judges one record, before anything reaches the lake's
+``papers``; a failing record goes to ``quarantine`` with its reason): a title and an abstract
+present, at least ``min_*_chars`` and at most ``max_*_chars`` long, without control characters,
+undecodable bytes or markup left after cleaning (page markup, list/heading tags, entities); dates
+the source gives (``published_at``, and ``first_seen_at``, which is the file name's date for dated
+files) must parse and lie in [``earliest_date``, the run's time + ``future_tolerance_hours``].
+Other rejection reasons: a record that is not an object, a field of the wrong type, an id that is
+not an arXiv id, a file that does not parse, is empty, too large or XML with a DTD or entity
+declarations, an API error entry and a conflicting duplicate (see ``flows.ingest``). The
+thresholds are ``settings.ingest``. The quarantine keeps the raw record (truncated to
+``PAYLOAD_MAX_CHARS``) and the hash of all of it.
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -51,6 +58,15 @@ REASON_UNPARSABLE_FILE = "unparsable_file"
 REASON_API_ERROR = "api_error"
 REASON_HTTP_ERROR = "http_error"
 REASON_CONFLICT = "conflicting_record"
+REASON_WRONG_TYPE = "wrong_type"  # a field of the wrong JSON type (a list as title, "x" upvotes)
+REASON_INVALID_ID = "invalid_id"  # an id given, but not an arXiv id ("../../etc/passwd")
+REASON_EMPTY_FILE = "empty_file"
+REASON_FILE_TOO_LARGE = "file_too_large"  # over settings.ingest.max_file_bytes (gzip: unpacked)
+REASON_UNSAFE_XML = "unsafe_xml"  # DTD/entity declarations: never expanded nor fetched
+REASON_TITLE_TOO_SHORT = "title_too_short"
+REASON_ABSTRACT_TOO_SHORT = "abstract_too_short"
+REASON_UNPARSABLE_DATE = "unparsable_date"
+REASON_DATE_OUT_OF_RANGE = "date_out_of_range"
 
 PAYLOAD_MAX_CHARS = 20_000
 
@@ -118,14 +134,15 @@ class RawRecord:
     payload: Any  # the raw record (text or parsed JSON), kept for the quarantine
     title: Any = None
     abstract: Any = None
-    arxiv_id: str | None = None
-    authors: Sequence[Any] | None = None
-    published_at: datetime | None = None
-    first_seen_at: datetime | None = None
-    upvotes: int | None = None
-    num_comments: int | None = None
-    categories: Sequence[Any] | None = None
-    source_keywords: Sequence[Any] | None = None
+    arxiv_id: Any = None  # as the feed gives it; not a string or not an arXiv id: invalid_id
+    authors: Any = None  # a list of names; anything else is wrong_type
+    # a datetime, or the text the source gives (parsed by normalise; unparsable: quarantined)
+    published_at: datetime | str | None = None
+    first_seen_at: datetime | str | None = None
+    upvotes: Any = None
+    num_comments: Any = None
+    categories: Any = None
+    source_keywords: Any = None
 
 
 @dataclass
@@ -167,12 +184,26 @@ _SIMPLE_TAG = re.compile(
 )
 # Markup that means the text is a page or a fragment of one, not an abstract: beyond repair.
 _BAD_HTML = re.compile(
-    r"<\s*/?\s*(?:script|style|html|head|body|div|table|tr|td|iframe|form|input|img|meta|link)\b"
-    r"|<!doctype|<\?xml|<!--",
+    r"<\s*/?\s*(?:script|style|html|head|body|div|table|tr|td|iframe|frame|frameset|form|input"
+    r"|button|textarea|select|img|svg|object|embed|applet|base|meta|link|template|noscript)\b"
+    r"|<!doctype|<\?xml|<!--|<!\[cdata\["
+    r"|<[a-z][a-z0-9]*\s[^<>]*\bon[a-z]+\s*=[^<>]*>"  # an event handler: <svg onload=...>
+    r"|(?:href|src|action)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):"
+    r"|\]\(\s*(?:javascript|vbscript|data):",  # a Markdown link to a script
+    re.IGNORECASE,
+)
+# Markup a title or abstract must not keep after cleaning: tags of the usual HTML elements, and
+# entities (a feed escaped three times or more).
+MARKUP_LEFT = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|u|em|strong|sup|sub|ul|ol|li|h[1-6]|img|table|tr|td|th|code"
+    r"|pre|font|html|body|head|script|style|blockquote|hr)(?:\s[^<>]*)?/?>"
+    r"|&(?:amp|lt|gt|quot|apos|nbsp|#\d+|#x[0-9a-f]+);",
     re.IGNORECASE,
 )
 # Control characters (Unicode category Cc) that are not whitespace.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# Lone surrogates: bytes that were not UTF-8 (flows.sources.files.decode) or "\\ud800" escapes.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?$")
 _ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?$")
 _ARXIV_PREFIX = re.compile(r"^(?:https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I)
@@ -202,6 +233,8 @@ def clean_text(value: Any) -> str:
         except UnicodeDecodeError as exc:
             raise TextProblem(REASON_UNDECODABLE) from exc
     text = str(value)
+    if _SURROGATE.search(text):
+        raise TextProblem(REASON_UNDECODABLE)
     if "&" not in text and "<" not in text and "\ufffd" not in text and not _CONTROL.search(text):
         return " ".join(text.split())  # the common case: nothing to repair
     if "\ufffd" in text:
@@ -277,7 +310,10 @@ def parse_timestamp(value: Any) -> datetime | None:
                 return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # "9999-12-31T23:59:59-05:00" is past year 9999 in UTC
+        return None
 
 
 def day_start(day: date) -> datetime:
@@ -299,22 +335,38 @@ def _truncate(payload: str) -> str:
     return payload if len(payload) <= PAYLOAD_MAX_CHARS else payload[:PAYLOAD_MAX_CHARS] + "…"
 
 
+def storable(text: str) -> str:
+    """``text`` with lone surrogates written as ``\\udcff`` escapes (DuckDB takes UTF-8 only)."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def quarantine_row(source: str, source_ref: str, reason: str, payload: Any) -> dict[str, Any]:
     payload = to_payload(payload)
     return {
         "source": source,
-        "source_ref": source_ref,
+        "source_ref": storable(source_ref),
         "reason": reason,
-        "payload": _truncate(payload),
+        "payload": storable(_truncate(payload)),
         "payload_hash": payload_hash(payload),
     }
 
 
-def _string_list(values: Sequence[Any] | None) -> list[str]:
+def _string_list(values: Any) -> list[str]:
+    """Names/categories/keywords: a list of strings (None items skipped); other types reject."""
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple) or not all(
+        isinstance(v, str | None) for v in values
+    ):
+        raise TextProblem(REASON_WRONG_TYPE)
     out: list[str] = []
-    for value in values or ():
+    for value in values:
         if value is None:
             continue
+        if _SURROGATE.search(value):
+            raise TextProblem(REASON_UNDECODABLE)
         try:
             text = clean_text(value)
         except TextProblem:
@@ -324,46 +376,116 @@ def _string_list(values: Sequence[Any] | None) -> list[str]:
     return out
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
+def _count(value: Any) -> int | None:
+    """An upvote/comment count: an integer (or integral number, or digits) within int32."""
+    if value is None:
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if -(2**31) <= number < 2**31 else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise TextProblem(REASON_WRONG_TYPE)
+    return value
 
 
-def normalise(record: RawRecord, settings: IngestSettings) -> dict[str, Any]:
-    """The normalised row of a record; raises :class:`TextProblem` with the rejection reason."""
-    if not isinstance(record.title, str | bytes | None) or not isinstance(
-        record.abstract, str | bytes | None
-    ):
-        raise TextProblem(REASON_INVALID_RECORD)
-    title = clean_text(record.title)
-    if not title:
-        raise TextProblem(REASON_MISSING_TITLE)
-    abstract = clean_text(record.abstract)
-    if not abstract:
-        raise TextProblem(REASON_MISSING_ABSTRACT)
-    if len(title) > settings.max_title_chars:
-        raise TextProblem(REASON_TITLE_TOO_LONG)
-    if len(abstract) > settings.max_abstract_chars:
-        raise TextProblem(REASON_ABSTRACT_TOO_LONG)
+def _arxiv_id(value: Any) -> str | None:
+    """The normalised arXiv id; a given id that is not one (a path, a number) is rejected."""
+    if value is None or value == "":
+        return None
+    arxiv_id = normalise_arxiv_id(value) if isinstance(value, str) else None
+    if arxiv_id is None:
+        raise TextProblem(REASON_INVALID_ID)
+    return arxiv_id
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """The bounds one record is judged against (settings.ingest at the run's time)."""
+
+    min_title_chars: int
+    max_title_chars: int
+    min_abstract_chars: int
+    max_abstract_chars: int
+    earliest: datetime
+    latest: datetime
+
+    @classmethod
+    def of(cls, settings: IngestSettings, now: datetime | None = None) -> RowRules:
+        now = now or datetime.now(UTC)
+        return cls(
+            min_title_chars=settings.min_title_chars,
+            max_title_chars=settings.max_title_chars,
+            min_abstract_chars=settings.min_abstract_chars,
+            max_abstract_chars=settings.max_abstract_chars,
+            earliest=day_start(date.fromisoformat(settings.earliest_date)),
+            latest=now + timedelta(hours=settings.future_tolerance_hours),
+        )
+
+
+def _text_field(value: Any, missing: str, short: str, long: str, lo: int, hi: int) -> str:
+    """A title or abstract, cleaned and judged. A value of the wrong type is rejected, and so is
+    one far over ``hi`` before any cleaning (a multi-megabyte abstract is never scanned)."""
+    if not isinstance(value, str | bytes | None):
+        raise TextProblem(REASON_WRONG_TYPE)
+    if value is not None and len(value) > 4 * hi:  # cleaning shrinks text by far less
+        raise TextProblem(long)
+    text = clean_text(value)
+    if not text:
+        raise TextProblem(missing)
+    if MARKUP_LEFT.search(text):
+        raise TextProblem(REASON_HTML)
+    if len(text) < lo:
+        raise TextProblem(short)
+    if len(text) > hi:
+        raise TextProblem(long)
+    return text
+
+
+def _date_field(value: Any, rules: RowRules) -> datetime | None:
+    """A date the source gave, parsed and within bounds; None when the source has none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise TextProblem(REASON_UNPARSABLE_DATE)
+    if not rules.earliest <= parsed <= rules.latest:
+        raise TextProblem(REASON_DATE_OUT_OF_RANGE)
+    return parsed
+
+
+def normalise(
+    record: RawRecord, settings: IngestSettings, rules: RowRules | None = None
+) -> dict[str, Any]:
+    """The normalised row of a record; raises :class:`TextProblem` with the rejection reason
+    when a row rule fails (see the module docstring; ``rules`` default: settings, now)."""
+    rules = rules or RowRules.of(settings)
+    if isinstance(record.payload, str) and _SURROGATE.search(record.payload):
+        raise TextProblem(REASON_UNDECODABLE)
+    title = _text_field(
+        record.title, REASON_MISSING_TITLE, REASON_TITLE_TOO_SHORT, REASON_TITLE_TOO_LONG,
+        rules.min_title_chars, rules.max_title_chars,
+    )
+    abstract = _text_field(
+        record.abstract, REASON_MISSING_ABSTRACT, REASON_ABSTRACT_TOO_SHORT,
+        REASON_ABSTRACT_TOO_LONG, rules.min_abstract_chars, rules.max_abstract_chars,
+    )
+    published_at = _date_field(record.published_at, rules)
+    first_seen_at = _date_field(record.first_seen_at, rules)
     key = title_key(title) or title.casefold()
-    arxiv_id = normalise_arxiv_id(record.arxiv_id)
+    arxiv_id = _arxiv_id(record.arxiv_id)
     row: dict[str, Any] = {
         "paper_id": arxiv_id or title_paper_id(key),
         "arxiv_id": arxiv_id,
         "title": title,
         "abstract": abstract,
         "authors": _string_list(record.authors),
-        "published_at": record.published_at,
-        "first_seen_at": record.first_seen_at,
+        "published_at": published_at,
+        "first_seen_at": first_seen_at,
         "source": record.source,
-        "source_ref": record.source_ref,
-        "upvotes": _int_or_none(record.upvotes),
-        "num_comments": _int_or_none(record.num_comments),
+        "source_ref": storable(record.source_ref),
+        "upvotes": _count(record.upvotes),
+        "num_comments": _count(record.num_comments),
         "categories": _string_list(record.categories),
         "source_keywords": _string_list(record.source_keywords),
         "title_key": key,
@@ -373,8 +495,12 @@ def normalise(record: RawRecord, settings: IngestSettings) -> dict[str, Any]:
     return row
 
 
-def build_batch(items: Iterable[RawRecord | Rejected], settings: IngestSettings) -> Batch:
-    """Normalise and validate parsed items into a :class:`Batch` (input order is kept)."""
+def build_batch(
+    items: Iterable[RawRecord | Rejected], settings: IngestSettings, now: datetime | None = None
+) -> Batch:
+    """Normalise and judge parsed items into a :class:`Batch` (input order is kept); ``now``:
+    the run's time, for the future-date bound (default: the current time)."""
+    rules = RowRules.of(settings, now)
     collected = _Collector()
     for item in items:
         if isinstance(item, Rejected):
@@ -383,7 +509,7 @@ def build_batch(items: Iterable[RawRecord | Rejected], settings: IngestSettings)
             )
             continue
         try:
-            collected.rows.append(normalise(item, settings))
+            collected.rows.append(normalise(item, settings, rules))
         except TextProblem as problem:
             collected.rejects.append(
                 quarantine_row(item.source, item.source_ref, problem.reason, item.payload)
@@ -402,5 +528,8 @@ def to_payload(value: Any) -> str:
         return value.decode("utf-8", "backslashreplace")
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(value)
+        except RecursionError:
+            return f"<a {type(value).__name__} nested too deeply to write out>"

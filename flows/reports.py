@@ -113,6 +113,12 @@ def report_markdown(
             detail = f" -- {_cell(check.details)}" if check.details else ""
             lines.append(f"- `{_cell(check.label())}`{detail}")
         lines += [f"- `{_cell(c)}`" for c in other]
+        if record.offending_papers:
+            from flows.setaside import command_for
+
+            lines += ["", f"Offending papers ({len(record.offending_papers)}); to set them aside "
+                      "(they leave the warehouse from the next run):", "",
+                      f"    {command_for(record.offending_papers)}"]
     elif outcome is not None and outcome.success:
         lines += ["", f"All {outcome.passed} expectations passed."]
     if outcome is not None and outcome.skipped_suites:

@@ -105,16 +105,35 @@ class RunLock:
 
 
 def active_holder(path: Path) -> LockHolder | None:
-    """Who holds the lock now (None when no run is active)."""
-    if not path.exists():
-        return None
-    fd = os.open(path, os.O_RDONLY)
+    """Who holds the lock now (None when no run is active), without touching the lock.
+
+    Reads the holder record and checks that its process is alive (on this host; a holder on
+    another host is taken at its word). Never ``flock``s: a reader that held even a shared lock
+    for a moment could make a run that starts at that moment fail to take it.
+    """
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _read_holder(fd)
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
-    finally:
-        os.close(fd)
+    try:
+        holder = LockHolder(**json.loads(raw)) if raw.strip() else None
+    except (ValueError, TypeError):
+        return None
+    if holder is None or holder.host != socket.gethostname():
+        return holder
+    return holder if _alive(holder.pid) else None
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (a killed run not yet reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"

@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,8 +41,16 @@ class IngestSettings(BaseModel):
     http_backoff_s: float = 2.0
     arxiv_delay_s: float = 3.0
     arxiv_page_size: int = 100
+    # Row rules (flows.records): a record outside these bounds is quarantined at ingest.
     max_abstract_chars: int = 20_000
     max_title_chars: int = 1_000
+    min_title_chars: int = 1  # a real arXiv paper is titled "0"
+    min_abstract_chars: int = 50
+    # dates: not before this day, not after the run's time plus this tolerance
+    earliest_date: str = "1990-01-01"
+    future_tolerance_hours: float = 48.0
+    # a saved input file larger than this (gzip: once unpacked) is quarantined unread
+    max_file_bytes: int = 256 * 2**20
     # ingest helper section: longest wait honoured from Retry-After / backoff, live arXiv query
     http_max_wait_s: float = 120.0
     arxiv_query: str = "cat:cs.CL OR cat:cs.LG OR cat:cs.AI"
@@ -132,12 +140,10 @@ class ValidationSettings(BaseModel):
     require_papers_not_decreasing: bool = True
     # Where the GX suites live (one module per layer).
     expectations_dir: Path = REPO_ROOT / "expectations"
-    # Raw batch bounds (the maxima are the ingest limits: settings.ingest.max_*_chars).
-    min_title_chars: int = 3
-    min_abstract_chars: int = 50
-    # Dates: not before arXiv began, not in the future beyond this clock tolerance.
-    earliest_date: str = "1991-01-01"
-    future_tolerance_hours: float = 24.0
+    # Raw batch (everything not yet published) as a whole: at least half its abstracts this long
+    # (the median); the short ones are named when it fails. Rules
+    # that judge one record are ingest's row rules (settings.ingest).
+    min_median_abstract_chars: int = 300
     # Tags: keyphrase score range. None = the range the tagger can produce: cosine similarity
     # [-1, 1] plus its lexical prior (settings.tagging length_bonus, position_weight,
     # commonness_penalty). The cosine `similarity` column is checked against [-1, 1] (+ rounding).
@@ -180,8 +186,13 @@ class DigestSettings(BaseModel):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
+    # a secret: shown and serialised as "**********" (flow parameters, logs); the real value
+    # only through smtp_password.get_secret_value()
+    smtp_password: SecretStr | None = None
+    # STARTTLS (certificate verified against the system CAs, or smtp_ca_file); None: on when a
+    # password is set, so a password never travels in clear text unless this is set to false
+    smtp_starttls: bool | None = None
+    smtp_ca_file: Path | None = None
     mail_from: str = "papertrends@localhost"
     mail_to: list[str] = Field(default_factory=list)
     smtp_timeout_s: float = 30.0
@@ -190,6 +201,12 @@ class DigestSettings(BaseModel):
     top_topics: int = 8
     papers_per_topic: int = 3
     top_claims: int = 10
+
+    @property
+    def use_starttls(self) -> bool:
+        if self.smtp_starttls is None:
+            return self.smtp_password is not None
+        return self.smtp_starttls
 
 
 def _config_file() -> Path:
@@ -206,6 +223,10 @@ class Settings(BaseSettings):
     home: Path = Path(".papertrends")
     # Folder of the real third-party data (../shared/data beside the checkout).
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+
+    # runs/<run_id>/ folders kept: the candidates of the last N failed runs (and the dbt logs
+    # of the last N published ones); older ones are deleted before a run builds its candidate
+    keep_failed_runs: int = 3
 
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)

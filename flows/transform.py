@@ -19,13 +19,17 @@ from flows.lake import RUN_AUDIT_COLUMNS
 from flows.settings import Settings
 
 # lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
+# Papers set aside (`papertrends quarantine`) leave every warehouse: no row of theirs is copied.
+_KEPT = "where paper_id not in (select paper_id from lake.set_aside)"
 _RAW_COPIES: dict[str, str] = {
-    "papers": "select * from lake.papers",
-    "paper_keywords": "select * from lake.paper_keywords",
-    "tagged_papers": "select * from lake.tagged_papers",
+    "papers": f"select * from lake.papers {_KEPT}",
+    "paper_keywords": f"select * from lake.paper_keywords {_KEPT}",
+    "tagged_papers": f"select * from lake.tagged_papers {_KEPT}",
     "quarantine": "select * from lake.quarantine",
     "topic_registry": "select * from lake.topic_registry",
-    "topic_assignments": "select * from lake.topic_assignments",
+    "topic_assignments": f"select * from lake.topic_assignments {_KEPT}",
+    # for run-over-run: papers set aside are not counted as lost
+    "set_aside": "select * from lake.set_aside",
     # one embedding per canonical keyphrase in use, from the model that covers most of them;
     # where the cache has no entry for the canonical form, that of one of its surface forms
     "keyphrase_embeddings": """
@@ -271,17 +275,19 @@ def compile_analyses(settings: Settings, candidate: Path, *, run_id: str) -> dic
     return {path.stem: path.read_text() for path in sorted(compiled.glob("*.sql"))}
 
 
-def save_topic_registry(settings: Settings, candidate: Path) -> None:
+def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None = None) -> None:
     """Persist the published run's topics (ids, centroids, labels) and primary assignments.
 
-    Called after a successful publish; the next run's candidate gets them as raw.topic_registry
-    and raw.topic_assignments, so known papers keep their topic and new papers join by centroid.
+    ``candidate``: the published warehouse (``flows.publish.write_back`` calls this only after the
+    atomic replace, with the run that published it as ``run_id``). The next run's candidate gets
+    them as raw.topic_registry and raw.topic_assignments, so known papers keep their topic and
+    new papers join by centroid. Idempotent: writing the same warehouse twice changes nothing.
     """
     ensure_lake_tables(settings.lake_path)
     con = duckdb.connect(str(settings.lake_path))
     try:
         con.execute("attach ? as candidate (read_only)", [str(candidate)])
-        run_id = candidate.parent.name
+        run_id = run_id or candidate.parent.name
         con.execute("begin transaction")
         con.execute(
             """

@@ -54,6 +54,9 @@ LAYERS = ("raw_batch", "tags", "marts", "run_over_run")
 PUBLISHED = "published"
 # Leading column added to every frame: the failing rows' keys, shown in the details.
 ROW_KEY = "row_key"
+# Second column added to every frame: the row's paper (null where a frame has no paper_id), so
+# a failed check names every offending paper (``CheckResult.paper_ids``).
+PAPER_KEY = "paper_key"
 
 @dataclass
 class FrameSuite:
@@ -80,6 +83,7 @@ class CheckResult:
     column: str | None
     success: bool
     details: str
+    paper_ids: list[str] = field(default_factory=list)  # the failing rows' papers
 
     def label(self) -> str:
         """The check in one line: ``suite: expectation(column)``."""
@@ -102,6 +106,10 @@ class ValidationOutcome:
 
     def failed_checks(self) -> list[CheckResult]:
         return [r for r in self.results if not r.success]
+
+    def offending_papers(self) -> list[str]:
+        """Every paper a failed check names (what ``papertrends quarantine`` can set aside)."""
+        return sorted({p for r in self.failed_checks() for p in r.paper_ids})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -243,7 +251,7 @@ def _example(row: Any) -> str:
     row = _plain(row)
     if not isinstance(row, dict):
         return _short(row)
-    rest = [_short(v) for k, v in row.items() if k != ROW_KEY]
+    rest = [_short(v) for k, v in row.items() if k not in (ROW_KEY, PAPER_KEY)]
     return str(row.get(ROW_KEY, "")) + (": " + ", ".join(rest) if rest else "")
 
 
@@ -337,7 +345,22 @@ def _with_row_key(df: pandas.DataFrame, keys: Sequence[str]) -> pandas.DataFrame
     else:
         key = "row " + df.index.astype("string")
     df.insert(0, ROW_KEY, key.astype(object))
+    papers = df["paper_id"].astype("string") if "paper_id" in df.columns else None
+    df.insert(1, PAPER_KEY, papers if papers is not None else pd_na_column(len(df)))
     return df
+
+
+def pd_na_column(n: int) -> Any:
+    import pandas as pd
+
+    return pd.Series([None] * n, dtype="string")
+
+
+def _paper_ids(result: dict[str, Any]) -> list[str]:
+    """The papers of a failed check's unexpected rows (all of them: result format COMPLETE)."""
+    rows = result.get("unexpected_index_list") or []
+    found = {r.get(PAPER_KEY) for r in rows if isinstance(r, dict)}
+    return sorted(str(p) for p in found if p is not None and str(p) not in ("", "<NA>", "nan"))
 
 
 def _write_frame(df: pandas.DataFrame, path: Path) -> None:
@@ -398,9 +421,9 @@ def _run_checkpoint(
                 validation_definitions=definitions,
                 actions=[_data_docs_action("run_report")],
                 result_format={
-                    "result_format": "SUMMARY",
+                    "result_format": "COMPLETE",
                     "partial_unexpected_count": examples,
-                    "unexpected_index_column_names": [ROW_KEY],
+                    "unexpected_index_column_names": [ROW_KEY, PAPER_KEY],
                 },
             )
         )
@@ -418,6 +441,7 @@ def _run_checkpoint(
                         column=_column_of(cfg.kwargs),
                         success=bool(er.success),
                         details=_details(er.result or {}, er.exception_info, examples),
+                        paper_ids=[] if er.success else _paper_ids(er.result or {}),
                     )
                 )
     order = {spec.name: n for n, (spec, _) in enumerate(frames)}

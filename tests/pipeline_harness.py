@@ -57,7 +57,7 @@ class PrefectServer:
         stop_process(self.process)
 
 
-def start_prefect_server(home: Path, timeout_s: float = 90) -> PrefectServer:
+def start_prefect_server(home: Path, timeout_s: float = 240) -> PrefectServer:
     """``prefect server start`` on a free port, offline, with its own PREFECT_HOME."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -225,5 +225,43 @@ def mart_contents(warehouse: Path, marts: Iterable[str] = CONTRACT_MARTS) -> dic
                 f"select {', '.join(exprs)} from main.{mart} order by all"
             ).fetchall()
         return out
+    finally:
+        con.close()
+
+
+# Columns that describe the run rather than the data: `dim_topics.is_new` is "founded by the run
+# that built this warehouse", so two histories with the same data differ there by design.
+RUN_SPECIFIC_COLUMNS = {"dim_topics": {"is_new"}}
+
+
+def mart_digest(warehouse: Path, exclude: dict[str, set[str]] = RUN_SPECIFIC_COLUMNS) -> dict:
+    """mart -> (row count, sha256 of its sorted rows) for every public mart (flows.validate.
+    MART_TABLES; run_audit is not one: it is the runs' log). Floats rounded to 5 decimals."""
+    import hashlib
+
+    from flows.validate import MART_TABLES
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        out = {}
+        for mart in MART_TABLES:
+            cols = con.execute(f"select * from main.{mart} limit 0").description
+            exprs = [
+                f"round({c[0]}, 5)" if str(c[1]) in ("DOUBLE", "FLOAT") else c[0]
+                for c in cols
+                if c[0] not in exclude.get(mart, set())
+            ]
+            sql = f"select {', '.join(exprs)} from main.{mart} order by all"
+            rows = con.execute(sql).fetchall()
+            out[mart] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()[:16])
+        return out
+    finally:
+        con.close()
+
+
+def lake_rows(home: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(home / "lake.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()

@@ -125,7 +125,7 @@ def test_broken_input_is_quarantined_and_rerun_changes_nothing(shared_data, tmp_
     quarantined = set(_query(settings, "select source_ref, reason from quarantine"))
     assert quarantined == {
         (str(folder / "2026-05-01.json"), "unparsable_file"),
-        (str(folder / "2026-05-02.json"), "undecodable_bytes"),
+        (f"{folder / '2026-05-02.json'}#0", "undecodable_bytes"),  # that entry only
         (f"{bad_day}#0", "missing_title"),
         (f"{bad_day}#1", "missing_abstract"),
         (f"{bad_day}#2", "abstract_too_long"),
@@ -159,6 +159,9 @@ def test_broken_input_is_quarantined_and_rerun_changes_nothing(shared_data, tmp_
         assert con.execute("select distinct run_id from raw_papers").fetchall() == [("r1",)]
 
 
+NEWER = "A newer abstract of the paper, long enough for the row rules of ingest."
+
+
 def test_hf_page_title_merges_into_arxiv_record(shared_data, tmp_path, settings):
     page = shared_data / "hf-papers-page" / "papers-search-results.txt"
     first = _run(settings, "r1", source="hf-page", input=page)
@@ -173,7 +176,7 @@ def test_hf_page_title_merges_into_arxiv_record(shared_data, tmp_path, settings)
             {
                 "id": "2302.06755",
                 "title": "Text-to-Concept (and back) via cross-model alignment",
-                "summary": "A newer abstract.",
+                "summary": NEWER,
                 "authors": ["A. Author"],
                 "categories": ["cs.CV"],
             }
@@ -189,7 +192,7 @@ def test_hf_page_title_merges_into_arxiv_record(shared_data, tmp_path, settings)
     )[0]
     assert row == (
         "2302.06755",
-        "A newer abstract.",
+        NEWER,
         ["arxiv-jsonl", "hf-page"],
         datetime(2026, 2, 2, tzinfo=UTC),
     )
@@ -331,3 +334,23 @@ def test_saved_folder_with_a_date_range_reads_only_those_days(shared_data, tmp_p
     _, day2 = _copy(shared_data, folder, "2026-04-10", "2026-04-16")
     counts = _run(settings, "r1", source="hf-daily", input=folder, since=date(2026, 4, 11))
     assert counts.read == counts.new == len(day2)
+
+
+def test_undated_papers_are_first_seen_on_the_day_a_run_reads_them(shared_data, settings):
+    """The HF page has no dates: each paper is first seen on the run's day (UTC) and keeps that
+    day when the page is read again later; the raw records keep what the source gave."""
+    from flows.ingest import load_batch, parse
+
+    page = shared_data / "hf-papers-page" / "papers-search-results.txt"
+    batch = parse(settings, source="hf-page", input=page, progress=False)
+    day1 = datetime(2026, 8, 19, 15, 30, tzinfo=UTC)
+    with open_lake(settings.lake_path) as con:
+        first = load_batch(con, batch, run_id="r1", now=day1)
+        again = load_batch(con, batch, run_id="r2", now=datetime(2026, 8, 25, 9, tzinfo=UTC))
+    assert (first.new, again.new, again.updated, again.unchanged) == (245, 0, 0, 245)
+    assert _query(settings, "select distinct first_seen_at from papers") == [
+        (datetime(2026, 8, 19, tzinfo=UTC),)
+    ]
+    assert _query(settings, "select count(*) from raw_papers where first_seen_at is null") == [
+        (245,)
+    ]

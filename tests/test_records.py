@@ -8,11 +8,15 @@ import pytest
 
 from flows.records import (
     REASON_ABSTRACT_TOO_LONG,
+    REASON_ABSTRACT_TOO_SHORT,
     REASON_CONTROL_CHARS,
+    REASON_DATE_OUT_OF_RANGE,
     REASON_HTML,
     REASON_MISSING_ABSTRACT,
     REASON_MISSING_TITLE,
+    REASON_TITLE_TOO_SHORT,
     REASON_UNDECODABLE,
+    REASON_UNPARSABLE_DATE,
     RawRecord,
     TextProblem,
     build_batch,
@@ -110,20 +114,23 @@ def test_timestamps_are_utc(value, expected):
         assert parsed.utcoffset().total_seconds() == 0
 
 
+ABSTRACT = "An abstract long enough to pass the minimum length of the row rules."
+
+
 def _record(**fields) -> RawRecord:
     base = {
         "source": "hf-daily",
         "source_ref": "x.json#0",
         "payload": "{}",
         "title": "A title",
-        "abstract": "An abstract.",
+        "abstract": ABSTRACT,
         "arxiv_id": "2401.00001v3",
     }
     return RawRecord(**(base | fields))
 
 
 def test_build_batch_normalises_and_rejects(settings):
-    settings.ingest.max_abstract_chars = 50
+    settings.ingest.max_abstract_chars = 80
     items = [
         _record(),
         _record(title="  ", source_ref="x.json#1"),
@@ -140,4 +147,37 @@ def test_build_batch_normalises_and_rejects(settings):
     ]
     assert batch.papers["paper_id"].to_list() == ["2401.00001", title_paper_id("no id here")]
     assert batch.papers["arxiv_id"].to_list() == ["2401.00001", None]
-    assert batch.papers["content_hash"][0] == content_hash("A title", "An abstract.")
+    assert batch.papers["content_hash"][0] == content_hash("A title", ABSTRACT)
+
+
+def test_row_rules_quarantine_each_bad_record_with_its_reason(settings):
+    """Every rule that judges one record runs at ingest: the record is quarantined with the
+    reason, the others of the batch load."""
+    now = datetime(2026, 8, 19, 12, tzinfo=UTC)
+    settings.ingest.min_title_chars = 3  # default 1: a real arXiv paper is titled "0"
+    items = [
+        _record(source_ref="ok#0", published_at="2026-08-20T23:00:00Z"),  # within now + 2 days
+        _record(source_ref="future#1", published_at="2099-01-01T00:00:00.000Z"),
+        _record(source_ref="future-file#2", first_seen_at=datetime(2026, 8, 22, tzinfo=UTC)),
+        _record(source_ref="old#3", published_at="1989-12-31T00:00:00Z"),
+        _record(source_ref="bad-date#4", published_at="yesterday-ish"),
+        _record(source_ref="short-title#5", title="AI"),
+        _record(source_ref="short-abstract#6", abstract="Too short to be an abstract."),
+        _record(source_ref="markup#7", abstract="<ul><li>" + ABSTRACT + "</li></ul>"),
+        _record(source_ref="entity#8", abstract=ABSTRACT + " &amp;amp;amp; more"),
+        _record(source_ref="undated#9", arxiv_id="2401.00002"),
+    ]
+    batch = build_batch(items, settings.ingest, now)
+    assert batch.quarantine.select("source_ref", "reason").rows() == [
+        ("future#1", REASON_DATE_OUT_OF_RANGE),
+        ("future-file#2", REASON_DATE_OUT_OF_RANGE),
+        ("old#3", REASON_DATE_OUT_OF_RANGE),
+        ("bad-date#4", REASON_UNPARSABLE_DATE),
+        ("short-title#5", REASON_TITLE_TOO_SHORT),
+        ("short-abstract#6", REASON_ABSTRACT_TOO_SHORT),
+        ("markup#7", REASON_HTML),
+        ("entity#8", REASON_HTML),
+    ]
+    assert batch.papers["source_ref"].to_list() == ["ok#0", "undated#9"]
+    assert batch.papers["published_at"][0] == datetime(2026, 8, 20, 23, tzinfo=UTC)
+    assert batch.read == len(items)

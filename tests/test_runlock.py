@@ -49,3 +49,31 @@ def test_lock_of_a_killed_process_is_recovered(settings):
         time.sleep(0.05)
     with RunLock(settings.lock_path, "next") as lock:
         assert lock.recovered is not None and lock.recovered.run_id == "killed-run"
+
+
+def test_status_polling_never_keeps_a_run_from_taking_the_lock(settings):
+    """`papertrends status` reads who holds the lock while runs start: a run that starts while
+    it reads must still get the lock."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from flows.runlock import active_holder
+        path = Path({str(settings.lock_path)!r})
+        end = time.monotonic() + 3
+        print("polling", flush=True)
+        while time.monotonic() < end:
+            active_holder(path)
+        """
+    )
+    poller = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert poller.stdout.readline().strip() == "polling"
+        taken = 0
+        while poller.poll() is None:
+            with RunLock(settings.lock_path, f"run-{taken}"):
+                taken += 1
+        assert taken > 100
+    finally:
+        poller.kill()
+        poller.wait()

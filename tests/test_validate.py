@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -389,30 +389,33 @@ def test_sixty_percent_row_drop_against_published_fails(
 def test_raw_batch_failures_are_named(
     settings: Settings, candidate: Path, real_papers: pd.DataFrame
 ) -> None:
-    """HTML left in an abstract, a future date, an unparseable date, an over-long title and a
-    duplicated record."""
+    """What judges the batch as a whole: a feed whose abstracts are mostly cut short (each
+    record could pass the ingest's minimum length), an unknown source, a record twice. Rules
+    that judge one record run at ingest (tests/test_records.py), not here."""
     batch = raw_batch_of(real_papers)
     ids = batch["paper_id"]
-    batch["published_at"] = batch["published_at"].map(lambda t: t.isoformat())  # as text
-    batch.loc[3, "abstract"] = "<p>" + batch.loc[3, "abstract"] + "</p>"
-    batch.loc[7, "published_at"] = (pd.Timestamp.now(tz="UTC") + timedelta(days=30)).isoformat()
-    batch.loc[9, "published_at"] = "not a date"
-    batch.loc[11, "title"] = "x" * (settings.ingest.max_title_chars + 1)
+    half = len(batch) // 2 + 1
+    batch.loc[: half, "abstract"] = batch.loc[: half, "abstract"].str[:120]
+    batch.loc[4, "source"] = "scraped-blog"
+    batch["record_hash"] = [f"h{i}" for i in range(len(batch))]
     batch = pd.concat([batch, batch.iloc[[5]]], ignore_index=True)  # the same record twice
     outcome = validate_candidate(settings, candidate, run_id="rawbad", raw_batch=batch)
-    failed = {c.column: c for c in failing(outcome, "raw_batch.records")}
+    failed = {(c.suite, c.column): c for c in outcome.failed_checks()}
     assert set(failed) == {
-        "abstract", "published_at_utc", "published_at_parses", "title", "paper_id,source_ref"
+        ("raw_batch.records", "abstract_chars"),
+        ("raw_batch.records", "source"),
+        ("raw_batch.records", "record_hash"),
     }
-    assert ids[5] in failed["paper_id,source_ref"].details
-    assert failed["abstract"].expectation == "expect_column_values_to_not_match_regex"
-    assert ids[3] in failed["abstract"].details
-    assert failed["published_at_utc"].expectation == "expect_column_values_to_be_between"
-    assert ids[7] in failed["published_at_utc"].details
-    assert ids[9] in failed["published_at_parses"].details
-    assert failed["title"].expectation == "expect_column_value_lengths_to_be_between"
-    assert len(outcome.failed_checks()) == 5
-    assert_report_names(settings, outcome, "rawbad", failed["abstract"])
+    assert ids[4] in failed[("raw_batch.records", "source")].details
+    # a failed check names every paper of its failing rows (what `papertrends quarantine` takes)
+    assert failed[("raw_batch.records", "source")].paper_ids == [ids[4]]
+    assert failed[("raw_batch.records", "record_hash")].paper_ids == [ids[5]]
+    short = failed[("raw_batch.records", "abstract_chars")]
+    assert short.expectation == "expect_column_values_to_be_between"
+    assert set(short.paper_ids) == set(ids[: half + 1])
+    assert outcome.offending_papers() == sorted({ids[4], ids[5]} | set(ids[: half + 1]))
+    assert len(outcome.failed_checks()) == 3
+    assert_report_names(settings, outcome, "rawbad", failed[("raw_batch.records", "source")])
 
 
 def test_tags_and_marts_rules(settings: Settings, candidate: Path) -> None:

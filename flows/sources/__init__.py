@@ -6,4 +6,5 @@ yielding ``flows.records.RawRecord`` / ``Rejected``); the live ones add a fetch 
 * ``arxiv_jsonl`` arXiv OAI snapshot and daily listing JSON lines
 * ``hf_page``     the copied text of a Hugging Face papers page
 * ``http``        the shared httpx client with retries (tenacity)
+* ``files``       reading a saved file safely: size limit, gzip, byte-order marks, bad bytes
 """

@@ -2,7 +2,10 @@
 
 Saved responses: ``*.json`` files recorded as ``{"url", "status_code", "body": <Atom XML>}``
 (2026 feed) and raw ``*.xml`` files (2016 feed: bare ``opensearch`` elements with their own
-namespace declarations, ``-04:00`` offsets). Both are read with :mod:`xml.etree.ElementTree`.
+namespace declarations, ``-04:00`` offsets), plain or gzip-compressed. Both are parsed with
+:mod:`defusedxml.ElementTree`: a document that declares entities or a DTD (an entity bomb, an
+external entity pointing at a file or URL) is quarantined (``unsafe_xml``), never expanded nor
+fetched. Atom has no DTD, so real feeds never have one.
 
 Ids lose their version suffix (``2104.12255v1`` -> ``2104.12255``, ``quant-ph/0201082v1`` ->
 ``quant-ph/0201082``). arXiv reports errors as an entry whose id is under ``/api/errors``: those
@@ -23,18 +26,21 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from flows.records import (
     REASON_API_ERROR,
     REASON_HTTP_ERROR,
+    REASON_INVALID_RECORD,
     REASON_UNDECODABLE,
     REASON_UNPARSABLE_FILE,
+    REASON_UNSAFE_XML,
     RawRecord,
     Rejected,
-    parse_timestamp,
 )
 from flows.settings import IngestSettings
-from flows.sources import http
+from flows.sources import files, http
 
 SOURCE = "arxiv-atom"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -55,7 +61,10 @@ def _text(element: ET.Element | None) -> str | None:
 
 
 def _entry(entry: ET.Element, ref: str) -> RawRecord | Rejected:
-    payload = ET.tostring(entry, encoding="unicode")
+    try:
+        payload = ET.tostring(entry, encoding="unicode")
+    except RecursionError:  # elements nested thousands deep: no Atom entry looks like that
+        return Rejected(SOURCE, ref, REASON_INVALID_RECORD, _text(entry.find(f"{ATOM}id")) or "")
     raw_id = (_text(entry.find(f"{ATOM}id")) or "").strip()
     if "/api/errors" in raw_id:
         return Rejected(SOURCE, ref, REASON_API_ERROR, payload)
@@ -68,26 +77,26 @@ def _entry(entry: ET.Element, ref: str) -> RawRecord | Rejected:
         title=_text(entry.find(f"{ATOM}title")),
         abstract=_text(entry.find(f"{ATOM}summary")),
         authors=[_text(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")],
-        published_at=parse_timestamp(_text(entry.find(f"{ATOM}published"))),
+        published_at=_text(entry.find(f"{ATOM}published")),  # parsed by normalise
         categories=categories,
     )
 
 
 def parse_feed(body: bytes | str, ref: str) -> Feed:
     """Records of one Atom document; entry ``source_ref`` is ``ref#index``."""
+    text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
     if isinstance(body, bytes):
         try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = body.decode("utf-8", "backslashreplace")
+            files.decode(body).encode("utf-8")  # BOM-aware; lone surrogates: not UTF-8
+        except UnicodeEncodeError:
             return Feed([Rejected(SOURCE, ref, REASON_UNDECODABLE, text)], None)
     try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
+        root = safe_fromstring(body, forbid_dtd=True)  # Atom has no DTD
+    except DefusedXmlException:
+        return Feed([Rejected(SOURCE, ref, REASON_UNSAFE_XML, text)], None)
+    except (ET.ParseError, ValueError, RecursionError):
         return Feed([Rejected(SOURCE, ref, REASON_UNPARSABLE_FILE, text)], None)
     if root.tag != f"{ATOM}feed":
-        text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
         return Feed([Rejected(SOURCE, ref, REASON_UNPARSABLE_FILE, text)], None)
     total_text = _text(root.find(f"{OPENSEARCH}totalResults"))
     total = int(total_text) if total_text and total_text.strip().isdigit() else None
@@ -96,27 +105,31 @@ def parse_feed(body: bytes | str, ref: str) -> Feed:
 
 
 def list_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.rglob("*") if p.suffix in (".json", ".xml") and p.is_file())
+    return files.list_inputs(path, (".json", ".xml"), recursive=True)
 
 
-def read_file(path: Path) -> Iterator[RawRecord | Rejected]:
+def read_file(
+    path: Path, settings: IngestSettings | None = None
+) -> Iterator[RawRecord | Rejected]:
     """Records of one saved response: a recorded ``{"url","status_code","body"}`` or raw XML."""
-    data = path.read_bytes()
     ref = str(path)
-    if path.suffix == ".json":
+    try:
+        data = files.read_input(path, (settings or IngestSettings()).max_file_bytes)
+    except files.InputProblem as problem:
+        yield Rejected(SOURCE, ref, problem.reason, problem.payload)
+        return
+    if files.plain_suffix(path) == ".json":
         try:
             recorded = json.loads(data)
             body = recorded["body"]
             if not isinstance(body, str):
                 raise TypeError("body is not text")
-        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        except (ValueError, RecursionError, KeyError, TypeError):  # UnicodeDecodeError too
             yield Rejected(
                 SOURCE, ref, REASON_UNPARSABLE_FILE, data.decode("utf-8", "backslashreplace")
             )
             return
-        yield from parse_feed(body.encode("utf-8"), ref).items
+        yield from parse_feed(body.encode("utf-8", "surrogatepass"), ref).items
         return
     yield from parse_feed(data, ref).items
 

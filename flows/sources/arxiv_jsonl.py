@@ -8,12 +8,14 @@
 
 The format is recognised per line (``abstract`` vs ``summary``). Each line is one record with
 ``source_ref`` ``file:line``; a line that is not UTF-8 or not a JSON object is quarantined on
-its own, the rest of the file still loads.
+its own, the rest of the file still loads. Files may be gzip-compressed (``*.jsonl.gz``) and use
+CRLF line ends; raw control characters inside strings are read (``clean_text`` judges them).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
-    parse_timestamp,
 )
+from flows.settings import IngestSettings
+from flows.sources import files
 
 SOURCE = "arxiv-jsonl"
+# the line ends bytes.splitlines knows (not U+2028 and friends, which JSON strings may hold)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _authors_oai(record: dict[str, Any]) -> list[str]:
@@ -59,14 +64,14 @@ def _categories(value: Any) -> list[str]:
 def _published_oai(record: dict[str, Any]) -> Any:
     versions = record.get("versions")
     if isinstance(versions, list) and versions and isinstance(versions[0], dict):
-        return parse_timestamp(versions[0].get("created"))
+        return versions[0].get("created")  # parsed by normalise
     return None
 
 
 def parse_line(record: Any, payload: str, ref: str, listing_day: Any) -> RawRecord | Rejected:
     if not isinstance(record, dict):
         return Rejected(SOURCE, ref, REASON_INVALID_RECORD, payload)
-    arxiv_id = record.get("id") if isinstance(record.get("id"), str) else None
+    arxiv_id = record.get("id")
     if "abstract" in record or "versions" in record:  # OAI snapshot
         return RawRecord(
             source=SOURCE,
@@ -79,7 +84,6 @@ def parse_line(record: Any, payload: str, ref: str, listing_day: Any) -> RawReco
             published_at=_published_oai(record),
             categories=_categories(record.get("categories")),
         )
-    authors = record.get("authors")
     return RawRecord(  # daily listing
         source=SOURCE,
         source_ref=ref,
@@ -87,50 +91,48 @@ def parse_line(record: Any, payload: str, ref: str, listing_day: Any) -> RawReco
         arxiv_id=arxiv_id,
         title=record.get("title"),
         abstract=record.get("summary"),
-        authors=authors if isinstance(authors, list) else [],
+        authors=record.get("authors"),
         first_seen_at=day_start(listing_day) if listing_day else None,
         categories=_categories(record.get("categories")),
     )
 
 
 def list_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(
-        p for p in path.rglob("*") if p.suffix in (".jsonl", ".json", ".ndjson") and p.is_file()
-    )
+    return files.list_inputs(path, (".jsonl", ".json", ".ndjson"), recursive=True)
 
 
-def read_file(path: Path) -> Iterator[RawRecord | Rejected]:
+def read_file(
+    path: Path, settings: IngestSettings | None = None
+) -> Iterator[RawRecord | Rejected]:
     """One record per non-blank line of a JSON-lines file.
 
     A file where not a single line is JSON (not JSON lines at all) is one ``unparsable_file``
     quarantine row instead of one row per line.
     """
-    listing_day = parse_file_date(path.stem)
-    data = path.read_bytes()
+    listing_day = parse_file_date(files.date_stem(path))
+    try:
+        data = files.read_input(path, (settings or IngestSettings()).max_file_bytes)
+    except files.InputProblem as problem:
+        yield Rejected(SOURCE, str(path), problem.reason, problem.payload)
+        return
     items: list[RawRecord | Rejected] = []
     parsed_any = False
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if not raw.strip():
+    text = files.decode(data)
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        if not line.strip():
             continue
         ref = f"{path}:{number}"
-        try:
-            line = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            items.append(
-                Rejected(SOURCE, ref, REASON_UNDECODABLE, raw.decode("utf-8", "backslashreplace"))
-            )
+        if files.undecodable(line):
+            items.append(Rejected(SOURCE, ref, REASON_UNDECODABLE, line))
             continue
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+            record = json.loads(line, strict=False)
+        except (ValueError, RecursionError):  # JSONDecodeError, or an int over 4300 digits
             items.append(Rejected(SOURCE, ref, REASON_INVALID_RECORD, line))
             continue
         parsed_any = True
         items.append(parse_line(record, line, ref, listing_day))
     if items and not parsed_any:
-        text = data.decode("utf-8", "backslashreplace")
         yield Rejected(SOURCE, str(path), REASON_UNPARSABLE_FILE, text)
         return
     yield from items

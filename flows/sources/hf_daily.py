@@ -7,7 +7,11 @@ becomes ``first_seen_at``. Every shape the API has had is read:
   smaller: no ``ai_keywords``);
 * entries stored as Python-repr strings (``{'paper': {...}, 'x': False}``), read with
   :func:`ast.literal_eval` (never ``eval``);
-* the wrapped form ``{"status", "date", "count", "data": [...]}``.
+* the wrapped form ``{"status", "date", "count", "data": [...]}``;
+* any of these gzip-compressed, with a byte-order mark or CRLF line ends (``flows.sources.files``).
+
+An entry whose bytes are not UTF-8 is quarantined on its own (``undecodable_bytes``); raw control
+characters inside strings are read (``clean_text`` then drops or rejects them).
 
 Kept: arXiv id (``paper.id``), title, summary, author names, ``paper.publishedAt``,
 ``paper.upvotes``, ``numComments`` and ``paper.ai_keywords`` (as ``source_keywords``).
@@ -33,10 +37,10 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
-    parse_timestamp,
+    to_payload,
 )
 from flows.settings import IngestSettings
-from flows.sources import http
+from flows.sources import files, http
 
 SOURCE = "hf-daily"
 
@@ -65,22 +69,22 @@ def _entry_record(entry: Any, feed_day: date | None, ref: str) -> RawRecord | Re
     paper = entry.get("paper")
     if not isinstance(paper, dict):
         paper = {}
-    authors = paper.get("authors") or []
-    names = [a.get("name") if isinstance(a, dict) else a for a in authors]
-    keywords = paper.get("ai_keywords")
+    authors = paper.get("authors")
+    if isinstance(authors, list):  # [{"name": ...}]; anything else is left for wrong_type
+        authors = [a.get("name") if isinstance(a, dict) else a for a in authors]
     return RawRecord(
         source=SOURCE,
         source_ref=ref,
         payload=payload,
-        arxiv_id=paper.get("id") if isinstance(paper.get("id"), str) else None,
+        arxiv_id=paper.get("id"),
         title=paper.get("title", entry.get("title")),
         abstract=paper.get("summary", entry.get("summary")),
-        authors=names,
-        published_at=parse_timestamp(paper.get("publishedAt") or entry.get("publishedAt")),
+        authors=authors,
+        published_at=paper.get("publishedAt") or entry.get("publishedAt"),  # parsed by normalise
         first_seen_at=day_start(feed_day) if feed_day else None,
         upvotes=paper.get("upvotes"),
         num_comments=entry.get("numComments"),
-        source_keywords=keywords if isinstance(keywords, list) else None,
+        source_keywords=paper.get("ai_keywords"),
     )
 
 
@@ -92,39 +96,47 @@ def parse_response(
     Each entry's ``source_ref`` is ``ref#index`` (``positions``), or just ``ref`` for a live URL:
     the ranking of a day changes during the day, and a paper fetched again from the same URL
     must count as the same source (its newer upvotes then win the tie, see ``flows.ingest``).
-    A body that is not valid UTF-8 or JSON yields one :class:`Rejected` for the whole response.
+    A body that is not JSON (truncated, nested too deeply, a number too long to read) yields one
+    :class:`Rejected` for the whole response; an entry holding bytes that are not UTF-8 is
+    rejected on its own.
     """
     if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            yield Rejected(
-                SOURCE, ref, REASON_UNDECODABLE, data.decode("utf-8", "backslashreplace")
-            )
-            return
+        data = files.decode(data)
     try:
-        document = json.loads(data)
-    except (json.JSONDecodeError, RecursionError):
+        document = json.loads(data, strict=False)  # strict=False: raw control chars in strings
+    except (ValueError, RecursionError):  # JSONDecodeError, or an int over 4300 digits
         yield Rejected(SOURCE, ref, REASON_UNPARSABLE_FILE, data)
         return
     entries = _entries(document)
     if entries is None:
         yield Rejected(SOURCE, ref, REASON_UNPARSABLE_FILE, data)
         return
+    check_bytes = files.undecodable(data)
     for index, entry in enumerate(entries):
-        yield _entry_record(entry, feed_day, f"{ref}#{index}" if positions else ref)
+        entry_ref = f"{ref}#{index}" if positions else ref
+        if check_bytes and files.undecodable(to_payload(entry)):
+            yield Rejected(SOURCE, entry_ref, REASON_UNDECODABLE, entry)
+            continue
+        yield _entry_record(entry, feed_day, entry_ref)
 
 
 def list_files(path: Path) -> list[Path]:
-    """The saved responses under ``path`` (a folder of ``*.json`` or one file), sorted by name."""
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.glob("*.json") if p.is_file())
+    """The saved responses under ``path`` (a folder of ``*.json``/``*.json.gz`` or one file),
+    sorted by name."""
+    return files.list_inputs(path, (".json",))
 
 
-def read_file(path: Path) -> Iterator[RawRecord | Rejected]:
+def read_file(
+    path: Path, settings: IngestSettings | None = None
+) -> Iterator[RawRecord | Rejected]:
     """Records of one saved response; its file name gives the feed date."""
-    yield from parse_response(path.read_bytes(), parse_file_date(path.stem), str(path))
+    limit = (settings or IngestSettings()).max_file_bytes
+    try:
+        data = files.read_input(path, limit)
+    except files.InputProblem as problem:
+        yield Rejected(SOURCE, str(path), problem.reason, problem.payload)
+        return
+    yield from parse_response(data, parse_file_date(files.date_stem(path)), str(path))
 
 
 def days(since: date, until: date) -> list[date]:

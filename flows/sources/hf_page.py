@@ -5,7 +5,8 @@ abstract line per paper; the first title is glued to the word ``Subscribe``. Bla
 ignored. There are no ids and no dates: ``paper_id`` comes from the normalised title
 (``title:<hash>``), and ``first_seen_at``/``published_at`` stay empty. A later record with an
 arXiv id and the same ``title_key`` merges into it (see ``flows.ingest``). A trailing title
-without an abstract is quarantined (``missing_abstract``).
+without an abstract is quarantined (``missing_abstract``). Files may be gzip-compressed and use
+CRLF line ends; a pair holding bytes that are not UTF-8 is quarantined on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from flows.records import REASON_UNDECODABLE, RawRecord, Rejected
+from flows.records import RawRecord, Rejected
+from flows.settings import IngestSettings
+from flows.sources import files
 
 SOURCE = "hf-page"
 _BANNER = re.compile(r"^get trending papers\b", re.IGNORECASE)
@@ -42,18 +45,15 @@ def parse_text(text: str, ref: str) -> Iterator[RawRecord | Rejected]:
 
 
 def list_files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.glob("*.txt") if p.is_file())
+    return files.list_inputs(path, (".txt",))
 
 
-def read_file(path: Path) -> Iterator[RawRecord | Rejected]:
-    data = path.read_bytes()
+def read_file(
+    path: Path, settings: IngestSettings | None = None
+) -> Iterator[RawRecord | Rejected]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        yield Rejected(
-            SOURCE, str(path), REASON_UNDECODABLE, data.decode("utf-8", "backslashreplace")
-        )
+        data = files.read_input(path, (settings or IngestSettings()).max_file_bytes)
+    except files.InputProblem as problem:
+        yield Rejected(SOURCE, str(path), problem.reason, problem.payload)
         return
-    yield from parse_text(text, str(path))
+    yield from parse_text(files.decode(data), str(path))

@@ -27,7 +27,8 @@ def test_trailing_title_without_abstract(tmp_path, settings):
     path = tmp_path / "page.txt"
     path.write_text(
         "Get trending papers in your email inbox!\n"
-        "SubscribeA Title\nIts abstract.\n\nLonely Title\n"
+        "SubscribeA Title\nIts abstract, long enough to pass the row rules of ingest.\n"
+        "\nLonely Title\n"
     )
     batch = build_batch(hf_page.read_file(path), settings.ingest)
     assert batch.papers["title"].to_list() == ["A Title"]

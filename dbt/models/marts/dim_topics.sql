@@ -88,6 +88,13 @@ labelled as (
     left join top_keyphrases on all_topics.topic_id = top_keyphrases.topic_id
 ),
 
+-- a topic that lost all its papers (set aside, re-tagged elsewhere) is retired: it stays in the
+-- registry (its id comes back with its papers) but is not published, nor as a parent
+published as (
+    select * from labelled
+    where n_papers_any > 0
+),
+
 final as (
     select
         topic_id,
@@ -97,9 +104,11 @@ final as (
         n_papers_any,
         first_seen_date,
         last_seen_date,
-        parent_topic_id,
+        case
+            when parent_topic_id in (select topic_id from published) then parent_topic_id
+        end as parent_topic_id,
         is_new
-    from labelled
+    from published
 )
 
 select * from final

@@ -1,0 +1,77 @@
+"""The lake moves forward only with a publish: a fault matrix of real `papertrends run` processes.
+
+For each point of a run (after ingest, after tagging, after dbt, after validation, just before
+the atomic replace, and between the replace and the lake's write-back of the published state)
+a run is SIGKILLed there (``PAPERTRENDS_FAULT_KILL_AT``, the pipeline's test hook), then the
+operator runs the same command again. What that clean run publishes must equal what the same
+command publishes in a history where the killed run never happened: every public mart, row count
+and content hash (``tests.pipeline_harness.mart_digest``; ``dim_topics.is_new`` is left out: it
+says which run founded a topic, and in the history where the killed run published, it did).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+
+import pytest
+
+from flows.pipeline import FAULT_POINTS
+from tests.pipeline_harness import (
+    BASE_DAYS,
+    NEW_DAY,
+    cli_env,
+    copy_days,
+    lake_rows,
+    mart_digest,
+    published_runs,
+    run_cli,
+    summaries,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def matrix(published_home, shared_data, prefect_server, model_dir, tmp_path_factory):
+    """The input (the published days and a new one) and the marts of the history without a
+    killed run: a copy of the published home where only the clean run happened."""
+    root = tmp_path_factory.mktemp("matrix")
+    folder = copy_days(shared_data / "hf-daily-papers", (*BASE_DAYS, NEW_DAY), root / "input")
+    home = shutil.copytree(published_home, root / "reference")
+    env = cli_env(home, prefect_server.api_url, model_dir)
+    done = run_cli(["run", "--input", str(folder)], env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder, mart_digest(home / "warehouse.duckdb"), root
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+def test_a_run_killed_anywhere_leaves_the_lake_so_the_next_run_publishes_the_same(
+    matrix, point, published_home, prefect_server, model_dir
+):
+    folder, expected, root = matrix
+    home = shutil.copytree(published_home, root / f"home-{point}")
+    env = cli_env(home, prefect_server.api_url, model_dir)
+    before = published_runs(home / "warehouse.duckdb")
+
+    killed = run_cli(["run", "--input", str(folder)], {**env, "PAPERTRENDS_FAULT_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    (killed_id,) = set(summaries(home)) - set(summaries(published_home))
+    replaced = point == "after-replace"
+    assert (killed_id in published_runs(home / "warehouse.duckdb")) == replaced
+
+    clean = run_cli(["run", "--input", str(folder)], env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    assert mart_digest(home / "warehouse.duckdb") == expected
+    # the runs' log tells the truth: the killed run published only if it replaced
+    published = published_runs(home / "warehouse.duckdb")
+    assert (killed_id in published) == replaced
+    assert len(published - before) == (2 if replaced else 1)
+    status = "published" if replaced else "killed"
+    assert lake_rows(home, "select status, published from run_audit where run_id = ?",
+                     [killed_id]) == [(status, replaced)]
+    assert summaries(home)[killed_id]["status"] == status
+    # and the lake's topic state is that of the last publish
+    (marker,) = lake_rows(home, "select value from lake_meta where key = 'written_back_run_id'")
+    assert marker[0] in published - {killed_id}
