@@ -57,12 +57,14 @@ def charts(frame: pd.DataFrame) -> None:
     stages = frame.melt(id_vars=["run"], value_vars=[f"{s}_s" for s in STAGES],
                         var_name="stage", value_name="seconds").dropna()
     stages["stage"] = stages["stage"].str.removesuffix("_s")
+    stages["order"] = stages["stage"].map({s: n for n, s in enumerate(STAGES)})
     x = alt.X("run:N", sort=order, title="run (oldest first)")
     left, middle, right = st.columns(3)
     left.markdown("**Duration per stage (s)**")
     left.altair_chart(alt.Chart(stages).mark_bar().encode(
         x=x, y=alt.Y("sum(seconds):Q", title="seconds"),
-        color=alt.Color("stage:N", sort=list(STAGES)), tooltip=["run", "stage", "seconds"],
+        color=alt.Color("stage:N", sort=list(STAGES)), order=alt.Order("order:Q"),
+        tooltip=["run", "stage", "seconds"],
     ), width="stretch")
     frame = frame.assign(published=frame["published"].map({True: "published", False: "not"}))
     middle.markdown("**Papers added to the warehouse**")
