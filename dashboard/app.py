@@ -29,6 +29,7 @@ def main() -> None:
         st.Page(HERE / "views" / "search.py", title="Keyword search", url_path="search"),
         st.Page(HERE / "views" / "claims.py", title="Claims explorer", url_path="claims"),
         st.Page(HERE / "views" / "status.py", title="Run status", url_path="status"),
+        st.Page(HERE / "views" / "runs.py", title="Run history", url_path="runs"),
     ]
     page = st.navigation(pages)
     status = da.run_status()
@@ -42,7 +43,7 @@ def main() -> None:
     if status.warehouse is None:
         st.info(f"No published warehouse yet at `{da.settings().warehouse_path}`. "
                 "Run `papertrends run` to build and publish one.")
-        if page.url_path != "status":
+        if page.url_path not in ("status", "runs"):
             return
     try:
         page.run()

@@ -11,6 +11,7 @@ The pipeline calls :func:`record_run` when a run starts (status ``running``) and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -88,6 +89,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_TIMES = ("started_at", "finished_at", "stage_started_at")
+
+
+def settings_hash(settings: Settings) -> str:
+    """Short hash of the settings that shape a run's output (ingest, tagging, dbt, the gate)."""
+    sections = settings.model_dump(
+        mode="json", include={"ingest", "tagging", "transform", "validation"}
+    )
+    text = json.dumps(sections, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 @dataclass
 class RunRecord:
     run_id: str
@@ -98,6 +111,7 @@ class RunRecord:
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
+    unchanged: int = 0
     tagged: int = 0
     papers: int | None = None
     dbt_tests_passed: int = 0
@@ -111,6 +125,12 @@ class RunRecord:
     stage: str | None = None  # the stage a running run is in (summary.json only)
     # papers the failed checks name, to set aside (summary.json only)
     offending_papers: list[str] = field(default_factory=list)
+    # summary.json only (the report and the run history read them):
+    stage_started_at: datetime | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds, in order
+    mart_rows: dict[str, dict[str, int | None]] = field(default_factory=dict)  # before / after
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, by reason
+    config_hash: str | None = None
 
     # --- building the record as the run goes ---
     @classmethod
@@ -125,6 +145,7 @@ class RunRecord:
         self.quarantined = int(
             _get(counts, "quarantined", "n_quarantined", default=self.quarantined) or 0
         )
+        self.unchanged = int(_get(counts, "unchanged", default=self.unchanged) or 0)
 
     def set_tags(self, tags: Any) -> None:
         self.tagged = int(_get(tags, "tagged", "n_tagged", default=self.tagged) or 0)
@@ -145,6 +166,21 @@ class RunRecord:
         labels = [str(c) for c in outcome.failed_checks()]
         self.failed_checks += [label for label in labels if label not in self.failed_checks]
         self.offending_papers = outcome.offending_papers()
+
+    def enter_stage(self, stage: str) -> None:
+        """Close the current stage (its seconds go to ``stage_seconds``) and start ``stage``."""
+        self.close_stage()
+        self.stage = stage
+        self.stage_started_at = _now()
+
+    def close_stage(self) -> None:
+        """Time the current stage up to now (idempotent; ``stage`` stays for the record)."""
+        if self.stage and self.stage_started_at is not None:
+            elapsed = (_now() - self.stage_started_at).total_seconds()
+            self.stage_seconds[self.stage] = round(
+                self.stage_seconds.get(self.stage, 0.0) + elapsed, 2
+            )
+            self.stage_started_at = None
 
     def finish(self, *, status: str, published: bool, error: str | None = None) -> None:
         self.status = status
@@ -168,6 +204,7 @@ class RunRecord:
         return {
             "read": self.read,
             "loaded": self.loaded,
+            "unchanged": self.unchanged,
             "quarantined": self.quarantined,
             "tagged": self.tagged,
             "dbt tests passed": self.dbt_tests_passed,
@@ -178,7 +215,7 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("started_at", "finished_at"):
+        for key in _TIMES:
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
@@ -186,7 +223,7 @@ class RunRecord:
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        for key in ("started_at", "finished_at"):
+        for key in _TIMES:
             if values.get(key):
                 values[key] = datetime.fromisoformat(values[key])
         return cls(**values)
@@ -270,6 +307,7 @@ def record_run(
         model = tagging_model_name(settings)
         if model:
             record.versions["model"] = model
+    record.config_hash = record.config_hash or settings_hash(settings)
     summary_path = settings.reports_dir / record.run_id / SUMMARY_FILE
     summary = read_summary(settings, record.run_id)
     summary["run"] = record.to_dict()
@@ -284,8 +322,10 @@ def record_run(
             ).fetchone()[0]
             if has_papers:
                 record.papers = con.execute("select count(*) from main.dim_papers").fetchone()[0]
-                summary["run"] = record.to_dict()
-                write_json_atomic(summary_path, summary)
+            record.mart_rows = mart_changes(con, settings.warehouse_path)
+            record.quarantine_reasons = _quarantine_reasons(con, record.run_id)
+            summary["run"] = record.to_dict()
+            write_json_atomic(summary_path, summary)
             upsert_audit_row(con, record, "main.run_audit")
             con.execute("checkpoint")
         finally:
@@ -303,9 +343,72 @@ def record_run(
         log.warning("run %s: lake busy, run_audit not updated there: %s", record.run_id, exc)
 
 
+def _row_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
+    """Rows of each public mart present in ``database`` (attached to ``con``)."""
+    from flows.validate import MART_TABLES
+
+    present = {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = ?"
+            " and schema_name = 'main'",
+            [database],
+        ).fetchall()
+    }
+    return {
+        mart: con.execute(f'select count(*) from "{database}".main.{mart}').fetchone()[0]
+        for mart in MART_TABLES
+        if mart in present
+    }
+
+
+def mart_changes(
+    con: duckdb.DuckDBPyConnection, published: Path
+) -> dict[str, dict[str, int | None]]:
+    """Rows of each public mart: ``before`` (the published warehouse, None when it has not the
+    mart) and ``after`` (this candidate, the connection's database; None when not built)."""
+    current = con.execute("select current_database()").fetchone()[0]
+    after = _row_counts(con, current)
+    before: dict[str, int] = {}
+    if published.is_file():
+        con.execute("attach ? as before_run (read_only)", [str(published)])
+        try:
+            before = _row_counts(con, "before_run")
+        finally:
+            con.execute("detach before_run")
+    return {
+        mart: {"before": before.get(mart), "after": after.get(mart)}
+        for mart in sorted(set(before) | set(after), key=_mart_order)
+    }
+
+
+def _mart_order(mart: str) -> int:
+    from flows.validate import MART_TABLES
+
+    return MART_TABLES.index(mart)
+
+
+def _quarantine_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """This run's quarantined records by reason (the candidate's copy of the lake quarantine)."""
+    try:
+        rows = con.execute(
+            "select reason, count(*) from raw.quarantine where run_id = ?"
+            " group by reason order by 2 desc, 1",
+            [run_id],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {reason: n for reason, n in rows}
+
+
 def mark_stage(settings: Settings, record: RunRecord, stage: str) -> None:
-    """Note in summary.json which stage the run entered (``papertrends status`` shows it)."""
-    record.stage = stage
+    """Note in summary.json which stage the run entered (``papertrends status`` shows it); the
+    previous stage's duration goes to ``record.stage_seconds``."""
+    record.enter_stage(stage)
+    _save_record(settings, record)
+
+
+def _save_record(settings: Settings, record: RunRecord) -> None:
     summary = read_summary(settings, record.run_id)
     summary["run"] = record.to_dict()
     write_json_atomic(settings.reports_dir / record.run_id / SUMMARY_FILE, summary)
@@ -335,7 +438,8 @@ def recover_killed_run(settings: Settings, run_id: str) -> RunRecord | None:
         return None
     stage = record.stage or "start"
     record.finish(status="killed", published=False, error=f"process died during stage {stage}")
-    mark_stage(settings, record, stage)
+    record.stage, record.stage_started_at = stage, None  # when it died is unknown
+    _save_record(settings, record)
     return record
 
 

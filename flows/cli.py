@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Column, Table
 
 from flows.quiet import quiet_defaults
 from flows.settings import get_settings
@@ -139,6 +138,10 @@ def backfill(
     run(source, input, since, until, task_runner, dask_address)
 
 
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every field, full run ids and times")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON")]
+
+
 @app.command()
 def quarantine(
     paper_ids: Annotated[
@@ -180,54 +183,72 @@ def quarantine(
 
 
 @app.command()
-def status() -> None:
+def status(
+    last: Annotated[int, typer.Option(help="How many recent runs to show")] = 5,
+    wide: WideOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
     """What the published warehouse holds, the active run, and the last runs."""
-    from flows.status import collect_status
+    from flows.status import collect_status, status_lines
 
-    info = collect_status(get_settings())
-    console.print_json(json.dumps(info, default=str))
+    settings = get_settings()
+    info = collect_status(settings, last=last)
+    if as_json:
+        console.print_json(json.dumps(info, default=str))
+        return
+    from flows.audit import list_runs
+    from flows.run_tables import print_table, runs_table
+
+    for line in status_lines(info):
+        console.print(line, markup=False, highlight=False, overflow="fold")
+    records = list_runs(settings)[:last]
+    if records:
+        console.print()
+        print_table(console, runs_table(records, wide=wide, title="Last runs"))
 
 
 @app.command()
-def runs(limit: Annotated[int, typer.Option(help="How many, newest first")] = 20) -> None:
-    """List past runs (published or not)."""
+def runs(
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+    wide: WideOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List past runs (published or not); `papertrends report ID` shows one."""
     from flows.audit import list_runs
+    from flows.reports import report_html_path
+    from flows.run_tables import print_table, run_json, runs_table
 
-    table = Table("status", "published", "started (UTC)", "read", "loaded", "quarantined")
-    table.columns.insert(0, Column("run_id", no_wrap=True, min_width=23))
-    for r in list_runs(get_settings())[:limit]:
-        table.add_row(
-            r.run_id,
-            r.status,
-            "yes" if r.published else "no",
-            f"{r.started_at:%Y-%m-%d %H:%M}",
-            str(r.read),
-            str(r.loaded),
-            str(r.quarantined),
-        )
-    console.print(table)
+    settings = get_settings()
+    records = list_runs(settings)[:limit]
+    if as_json:
+        rows = [run_json(r, report_html_path(settings, r.run_id)) for r in records]
+        console.print_json(json.dumps(rows, default=str))
+        return
+    print_table(console, runs_table(records, wide=wide))
 
 
 @app.command()
 def report(
-    run_id: Annotated[str, typer.Argument(help="A run id from `papertrends runs`")],
-    open_docs: Annotated[
-        bool, typer.Option("--open", help="Open the Data Docs in a browser")
+    run_id: Annotated[str, typer.Argument(help="A run id (or short id) from `papertrends runs`")],
+    open_report: Annotated[
+        bool, typer.Option("--open", help="Open report.html in a browser")
     ] = False,
 ) -> None:
-    """Print one run's validation report (or open its Data Docs)."""
-    from flows.reports import find_report, load_report_markdown
+    """Print one run's validation report; --open opens its HTML report (report.html)."""
+    from flows.reports import find_report, html_report, load_report_markdown
 
     settings = get_settings()
     folder = _guarded(lambda: find_report(settings, run_id))
-    console.print(load_report_markdown(settings, run_id), markup=False, highlight=False)
-    docs = folder / "data_docs" / "index.html"
-    if docs.exists():
-        console.print(f"Data Docs: {docs}")
-        if open_docs:
+    console.print(load_report_markdown(settings, folder.name), markup=False, highlight=False)
+    page = folder / "report.html"
+    if not page.is_file():  # a run recorded before report.html existed
+        page = html_report(settings, folder.name) or page
+    if page.is_file():
+        console.print(f"Report: {page}", markup=False, highlight=False, soft_wrap=True)
+        if open_report:
             import webbrowser
 
-            webbrowser.open(docs.as_uri())
+            webbrowser.open(page.as_uri())
 
 
 @app.command()

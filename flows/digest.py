@@ -112,8 +112,15 @@ def digest_context(
         "new": new,
         "claims": claims,
         "run_id": (run or {}).get("run_id"),
+        "report_url": _report_url(settings, (run or {}).get("run_id")),
         "generated_at": dt.datetime.now(dt.UTC),
     }
+
+
+def _report_url(settings: Settings, run_id: str | None) -> str | None:
+    """file:// URL of the published run's report.html, when it exists."""
+    page = settings.reports_dir / str(run_id) / "report.html" if run_id else None
+    return page.as_uri() if page is not None and page.is_file() else None
 
 
 def _subject(ctx: dict[str, Any]) -> str:

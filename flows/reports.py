@@ -1,14 +1,18 @@
-"""Per-run reports: ``reports/<run_id>/`` holds ``summary.json`` and the GX Data Docs.
+"""Per-run reports: ``reports/<run_id>/`` holds ``summary.json``, ``report.html`` (one
+self-contained page, :mod:`flows.run_report`) and the GX Data Docs (made to work offline by
+:mod:`flows.data_docs`).
 
 ``summary.json`` keys: ``run`` (the :class:`~flows.audit.RunRecord`), ``validation`` (the
 :class:`~flows.validate.ValidationOutcome`, or null when validation did not run),
-``dbt_failures`` and ``data_docs`` (path of the Data Docs index, relative to the folder).
+``dbt_failures``, ``data_docs`` (path of the Data Docs index, relative to the folder) and
+``config`` (the settings the configuration hash covers).
 :func:`report_markdown` renders the same summary for the Prefect artifact and
 ``papertrends report RUN_ID``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +25,20 @@ from flows.settings import Settings
 if TYPE_CHECKING:
     from flows.validate import ValidationOutcome
 
+log = logging.getLogger(__name__)
+
 DATA_DOCS_DIR = "data_docs"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def report_dir(settings: Settings, run_id: str) -> Path:
     return settings.reports_dir / run_id
+
+
+def report_html_path(settings: Settings, run_id: str) -> str | None:
+    """Path of the run's ``report.html`` as text, or None when there is none."""
+    page = report_dir(settings, run_id) / "report.html"
+    return str(page) if page.is_file() else None
 
 
 def data_docs_index(settings: Settings, run_id: str) -> Path | None:
@@ -41,11 +53,21 @@ def write_report(
     outcome: ValidationOutcome | None,
     dbt_failures: list[str],
 ) -> Path:
-    """Write ``reports/<run_id>/summary.json`` (Data Docs were built there by validation).
+    """Write ``reports/<run_id>/summary.json`` and ``report.html``, and make the Data Docs
+    (built there by validation) work offline. Closes the run's last stage timing.
 
     Returns the report folder ``reports/<run_id>``.
     """
+    from flows.audit import settings_hash
+    from flows.data_docs import make_offline
+
+    record.close_stage()
     folder = report_dir(settings, record.run_id)
+    try:
+        make_offline(folder / DATA_DOCS_DIR, record.run_id,
+                     outcome.results if outcome is not None else None)
+    except OSError:
+        log.exception("run %s: Data Docs left as GX wrote them", record.run_id)
     docs = data_docs_index(settings, record.run_id)
     summary = read_summary(settings, record.run_id)
     summary.update(
@@ -54,10 +76,28 @@ def write_report(
             "validation": outcome.to_dict() if outcome is not None else None,
             "dbt_failures": [str(f) for f in dbt_failures],
             "data_docs": str(docs.relative_to(folder)) if docs else None,
+            "config": settings.model_dump(
+                mode="json", include={"ingest", "tagging", "transform", "validation"}
+            ),
         }
     )
+    record.config_hash = record.config_hash or settings_hash(settings)
+    summary["run"] = record.to_dict()
     write_json_atomic(folder / SUMMARY_FILE, summary)
+    html_report(settings, record.run_id)
     return folder
+
+
+def html_report(settings: Settings, run_id: str) -> Path | None:
+    """Write ``reports/<run_id>/report.html``; a rendering error is logged, never raised (the
+    run's outcome does not depend on its report)."""
+    from flows.run_report import write_report_html
+
+    try:
+        return write_report_html(settings, run_id)
+    except Exception:  # noqa: BLE001 - summary.json and the Markdown report still say it all
+        log.exception("run %s: report.html not written", run_id)
+        return None
 
 
 def _when(moment: datetime | None) -> str:
@@ -134,30 +174,35 @@ def report_markdown(
 
 
 def find_report(settings: Settings, run_id: str) -> Path:
-    """The report folder of ``run_id``; a clear UserError for unknown ids."""
+    """The report folder of ``run_id`` (a whole run id, or the short id ``papertrends runs``
+    shows: a unique prefix or ``-suffix``); a clear UserError for unknown or ambiguous ids."""
     folder = report_dir(settings, run_id)
-    if not _RUN_ID.match(run_id) or not (folder / SUMMARY_FILE).is_file():
-        known = sorted(
-            (p.parent.name for p in settings.reports_dir.glob(f"*/{SUMMARY_FILE}")), reverse=True
-        )
-        hint = f"; recent runs: {', '.join(known[:5])}" if known else "; no runs recorded yet"
-        raise UserError(
-            f"no report for run id {run_id!r} under {settings.reports_dir}"
-            f" (see `papertrends runs`){hint}"
-        )
-    return folder
+    known = sorted(
+        (p.parent.name for p in settings.reports_dir.glob(f"*/{SUMMARY_FILE}")), reverse=True
+    )
+    if _RUN_ID.match(run_id) and (folder / SUMMARY_FILE).is_file():
+        return folder
+    matches = [k for k in known if _RUN_ID.match(run_id)
+               and (k.endswith(f"-{run_id}") or k.startswith(run_id))]
+    if len(matches) == 1:
+        return report_dir(settings, matches[0])
+    if matches:
+        raise UserError(f"run id {run_id!r} is ambiguous: {', '.join(matches[:5])}")
+    hint = f"; recent runs: {', '.join(known[:5])}" if known else "; no runs recorded yet"
+    raise UserError(
+        f"no report for run id {run_id!r} under {settings.reports_dir}"
+        f" (see `papertrends runs`){hint}"
+    )
 
 
 def load_report_markdown(settings: Settings, run_id: str) -> str:
-    """report_markdown of a past run, read back from its summary.json."""
+    """report_markdown of a past run (whole or short id), read back from its summary.json."""
     from flows.validate import ValidationOutcome
 
-    folder = find_report(settings, run_id)
+    run_id = find_report(settings, run_id).name
     summary = read_summary(settings, run_id)
     record = RunRecord.from_dict(summary["run"])
     validation = summary.get("validation")
     outcome = ValidationOutcome.from_dict(validation) if validation else None
     docs = data_docs_index(settings, run_id)
-    return report_markdown(
-        record, outcome, summary.get("dbt_failures", []), data_docs=docs or None
-    ) if folder else ""
+    return report_markdown(record, outcome, summary.get("dbt_failures", []), data_docs=docs)

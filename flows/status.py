@@ -60,7 +60,43 @@ def collect_status(settings: Settings, last: int = 5) -> dict[str, Any]:
         "active_run": holder.__dict__ if holder else None,
         "last_runs": [
             {"run_id": r.run_id, "status": r.status, "published": r.published,
-             "started_at": r.started_at}
+             "started_at": r.started_at, "stage": r.stage}
             for r in list_runs(settings)[:last]
         ],
     }
+
+
+def status_lines(info: dict[str, Any]) -> list[str]:
+    """:func:`collect_status` as short lines for a terminal (the runs table follows them)."""
+    wh = info["warehouse"]
+    lines = [f"home       {info['home']}"]
+    if not wh.get("published"):
+        lines.append(f"warehouse  none published yet ({wh['path']}); run `papertrends run`")
+    else:
+        last = wh.get("last_published_run") or {}
+        by = f"run {last['run_id']}, {_when(last.get('finished_at'))}" if last else "unknown run"
+        lines.append(f"warehouse  {wh['path']}")
+        lines.append(f"published  by {by}")
+        papers = wh.get("rows", {}).get("dim_papers")
+        if papers is not None:
+            span = f" ({wh.get('papers_from')} .. {wh.get('papers_to')})"
+            lines.append(f"papers     {papers:,}{span if wh.get('papers_from') else ''}")
+        marts = ", ".join(f"{n} {c:,}" for n, c in wh.get("rows", {}).items() if n != "dim_papers")
+        if marts:
+            lines.append(f"marts      {marts}")
+    active = info.get("active_run")
+    if active:
+        lines.append(f"active run {active['run_id']} (pid {active['pid']}, started "
+                     f"{active['started_at']}){_stage_of(info, active['run_id'])}")
+    else:
+        lines.append("active run none")
+    return lines
+
+
+def _when(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M %Z}".strip() if hasattr(moment, "strftime") else str(moment)
+
+
+def _stage_of(info: dict[str, Any], run_id: str) -> str:
+    stage = next((r.get("stage") for r in info["last_runs"] if r["run_id"] == run_id), None)
+    return f", stage {stage}" if stage else ""

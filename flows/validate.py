@@ -84,6 +84,8 @@ class CheckResult:
     success: bool
     details: str
     paper_ids: list[str] = field(default_factory=list)  # the failing rows' papers
+    # a sample of the failing rows: their key columns (row_key) and the checked value(s)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def label(self) -> str:
         """The check in one line: ``suite: expectation(column)``."""
@@ -279,6 +281,15 @@ def _details(result: dict[str, Any], exception: dict[str, Any] | None, examples:
     return "; ".join(parts)
 
 
+def _failing_rows(result: dict[str, Any], examples: int) -> list[dict[str, Any]]:
+    """Up to ``examples`` failing rows as plain dicts (``row_key`` and the checked value)."""
+    rows = result.get("partial_unexpected_index_list") or []
+    if rows and isinstance(rows[0], dict):
+        return [_plain(r) for r in rows[:examples]]
+    values = result.get("partial_unexpected_list") or []
+    return [{"value": _plain(v)} for v in values[:examples]]
+
+
 def _plain(value: Any) -> Any:
     """numpy / pandas scalars -> plain Python, for readable details."""
     if isinstance(value, dict):
@@ -442,6 +453,7 @@ def _run_checkpoint(
                         success=bool(er.success),
                         details=_details(er.result or {}, er.exception_info, examples),
                         paper_ids=[] if er.success else _paper_ids(er.result or {}),
+                        examples=_failing_rows(er.result or {}, examples),
                     )
                 )
     order = {spec.name: n for n, (spec, _) in enumerate(frames)}

@@ -167,3 +167,64 @@ def test_run_record_roundtrips(settings: Settings) -> None:
     assert again.duration_s is not None and again.duration_s >= 0
     assert "ValueError: boom" in report_markdown(again)
     assert Path(settings.reports_dir).is_dir()
+
+
+def test_stage_timings_are_kept_in_order_and_closed_by_the_report(settings: Settings) -> None:
+    from flows.audit import mark_stage
+
+    record = a_record("20260103T000000Z-cccccc")
+    record_run(settings, None, record)
+    for stage in ("ingest", "tag", "transform"):
+        mark_stage(settings, record, stage)
+        time.sleep(0.02)
+    on_disk = list_runs(settings)[0]
+    assert list(on_disk.stage_seconds) == ["ingest", "tag"] and on_disk.stage == "transform"
+    record.finish(status="failed", published=False)
+    write_report(settings, record, None, [])
+    timed = list_runs(settings)[0].stage_seconds
+    assert list(timed) == ["ingest", "tag", "transform"]
+    assert all(s >= 0.02 for s in timed.values())
+    assert sum(timed.values()) <= record.duration_s + 0.1
+    assert (settings.reports_dir / record.run_id / "report.html").is_file()
+
+
+def test_mart_changes_compare_the_candidate_with_the_published_warehouse(
+    settings: Settings,
+) -> None:
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("create table dim_papers as select range::varchar as paper_id from range(3)")
+    con.execute("create table dim_topics as select range as topic_id from range(4)")
+    con.close()
+    candidate = settings.runs_dir / "r9" / "candidate.duckdb"
+    candidate.parent.mkdir(parents=True)
+    con = duckdb.connect(str(candidate))
+    con.execute("create table dim_papers as select range::varchar as paper_id from range(5)")
+    con.execute("create table fct_claims as select range as claim_id from range(2)")
+    con.execute("create schema raw")
+    con.execute("create table raw.quarantine as select * from (values"
+                " ('r9', 'empty abstract'), ('r9', 'empty abstract'), ('r8', 'bad date'),"
+                " ('r9', 'bad date')) t(run_id, reason)")
+    con.close()
+
+    record = a_record("r9")
+    record.finish(status="failed", published=False)
+    record_run(settings, candidate, record)
+
+    assert record.mart_rows == {
+        "dim_papers": {"before": 3, "after": 5},
+        "dim_topics": {"before": 4, "after": None},
+        "fct_claims": {"before": None, "after": 2},
+    }
+    assert record.quarantine_reasons == {"empty abstract": 2, "bad date": 1}
+    assert list_runs(settings)[0].mart_rows == record.mart_rows
+    assert record.papers == 5 and record.config_hash
+
+
+def test_report_accepts_the_short_run_id(settings: Settings) -> None:
+    for run_id in ("20260104T000000Z-a1b2c3", "20260105T000000Z-a1ffff"):
+        record_run(settings, None, a_record(run_id))
+    assert find_report(settings, "a1b2c3").name == "20260104T000000Z-a1b2c3"
+    assert find_report(settings, "20260105T").name == "20260105T000000Z-a1ffff"
+    with pytest.raises(UserError, match="ambiguous"):
+        find_report(settings, "2026010")
+    assert "20260104T000000Z-a1b2c3" in load_report_markdown(settings, "a1b2c3")

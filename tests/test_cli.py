@@ -17,7 +17,7 @@ def invoke(home, *args):
 
 
 def test_status_reports_what_the_published_warehouse_holds(home_copy):
-    result = invoke(home_copy, "status")
+    result = invoke(home_copy, "status", "--json")
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
     con = duckdb.connect(str(home_copy / "warehouse.duckdb"), read_only=True)

@@ -39,6 +39,8 @@ def show_summary(title: str, summary) -> None:
     )
     if summary.failed_checks:
         st.markdown("Failed checks:\n" + "\n".join(f"- {da.md(c)}" for c in summary.failed_checks))
+    if (summary.path.parent / "report.html").is_file():
+        st.markdown(f"[Run report of {da.md(summary.run_id)}](runs?run={summary.run_id})")
     if summary.data_docs:
         st.markdown(f"Data Docs: [{da.md(summary.data_docs.name)}]({summary.data_docs.as_uri()})")
         st.code(str(summary.data_docs), language=None)

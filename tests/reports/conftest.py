@@ -1,0 +1,129 @@
+"""A run history built by the real pipeline: five `papertrends` CLI runs, two of them failed.
+
+Starts from the session's ``published_home`` (run 1: `backfill` over the two BASE_DAYS), then
+runs the CLI on a private copy, as an operator would (shared Prefect server, cached model):
+
+2. NEW_DAY with ``validation.min_abstract_chars = 5000``: every new raw record fails a GX
+   expectation, so the run is not published (``gx_failed``);
+3. NEW_DAY again with a dbt project whose ``dim_papers`` repeats a paper: the ``unique`` dbt test
+   fails and validation never runs (``dbt_failed``);
+4. NEW_DAY cleanly: published, it adds that day's papers (``published``);
+5. the same again: a no-op run that republishes (``noop``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from flows.settings import Settings
+from tests.pipeline_harness import NEW_DAY, cli_env, copy_days, run_cli
+
+MIN_ABSTRACT = 5000
+
+
+@dataclass
+class RunHistory:
+    home: Path
+    settings: Settings
+    feed: Path  # the folder of NEW_DAY's recorded file
+    runs: dict[str, str]  # role -> run id: first, gx_failed, dbt_failed, published, noop
+
+    def summary(self, role: str) -> dict:
+        path = self.home / "reports" / self.runs[role] / "summary.json"
+        return json.loads(path.read_text())
+
+    def report(self, role: str) -> Path:
+        return self.home / "reports" / self.runs[role] / "report.html"
+
+
+def _duplicating_dbt_project(root: Path) -> Path:
+    """A copy of the dbt project whose dim_papers lists one paper twice."""
+    project = root / "dbt-duplicate"
+    shutil.copytree(Settings().transform.dbt_project_dir, project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    model = project / "models" / "marts" / "dim_papers.sql"
+    sql = model.read_text().rstrip()
+    assert sql.endswith("select * from final"), "dim_papers.sql no longer ends as expected"
+    model.write_text(sql.removesuffix("select * from final")
+                     + "select * from final union all (select * from final limit 1)\n")
+    return project
+
+
+def _new_run(home: Path, known: set[str]) -> str:
+    [run_id] = {p.parent.name for p in (home / "reports").glob("*/summary.json")} - known
+    known.add(run_id)
+    return run_id
+
+
+@pytest.fixture(scope="session")
+def run_history(published_home, prefect_server, model_dir, shared_data,
+                tmp_path_factory) -> RunHistory:
+    root = tmp_path_factory.mktemp("run-history")
+    home = Path(shutil.copytree(published_home, root / "home"))
+    feed = copy_days(shared_data / "hf-daily-papers", [NEW_DAY], root / "feed")
+    known: set[str] = set()
+    runs = {"first": _new_run(home, known)}
+    plans = [
+        ("gx_failed", 1, {"PAPERTRENDS_VALIDATION__MIN_ABSTRACT_CHARS": str(MIN_ABSTRACT)}),
+        ("dbt_failed", 1,
+         {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}),
+        ("published", 0, {}),
+        ("noop", 0, {}),
+    ]
+    for role, code, extra in plans:
+        env = cli_env(home, prefect_server.api_url, model_dir, **extra)
+        done = run_cli(["run", "--input", str(feed)], env, timeout_s=600)
+        assert done.returncode == code, f"{role}: {done.stdout}\n{done.stderr}"
+        runs[role] = _new_run(home, known)
+    return RunHistory(home=home, settings=Settings(home=home), feed=feed, runs=runs)
+
+
+# ----------------------------------------------------------------------------- offline browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
+LOCAL = ("file:", "http://127.0.0.1", "ws://127.0.0.1", "data:", "about:", "blob:")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium not found at /usr/bin/chromium "
+                    "(install it with: apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offline_page(chromium, request: pytest.FixtureRequest):
+    """A page whose every request other than file:// and 127.0.0.1 is aborted and recorded in
+    ``page.blocked``; a full-page screenshot goes to test-artifacts/reports/<test>.png."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.blocked = []
+
+    def route(route) -> None:
+        if route.request.url.startswith(LOCAL):
+            route.continue_()
+        else:
+            page.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
