@@ -3,8 +3,8 @@
 Starts from the session's ``published_home`` (run 1: `backfill` over the two BASE_DAYS), then
 runs the CLI on a private copy, as an operator would (shared Prefect server, cached model):
 
-2. NEW_DAY with ``validation.min_abstract_chars = 5000``: every new raw record fails a GX
-   expectation, so the run is not published (``gx_failed``);
+2. NEW_DAY with ``validation.min_median_abstract_chars = 5000``: the unpublished raw batch fails GX's
+   feed-shape expectation (it names the short abstracts), so the run is not published (``gx_failed``);
 3. NEW_DAY again with a dbt project whose ``dim_papers`` repeats a paper: the ``unique`` dbt test
    fails and validation never runs (``dbt_failed``);
 4. NEW_DAY cleanly: published, it adds that day's papers (``published``);
@@ -69,7 +69,7 @@ def run_history(published_home, prefect_server, model_dir, shared_data,
     known: set[str] = set()
     runs = {"first": _new_run(home, known)}
     plans = [
-        ("gx_failed", 1, {"PAPERTRENDS_VALIDATION__MIN_ABSTRACT_CHARS": str(MIN_ABSTRACT)}),
+        ("gx_failed", 1, {"PAPERTRENDS_VALIDATION__MIN_MEDIAN_ABSTRACT_CHARS": str(MIN_ABSTRACT)}),
         ("dbt_failed", 1,
          {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}),
         ("published", 0, {}),
