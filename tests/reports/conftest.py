@@ -3,8 +3,9 @@
 Starts from the session's ``published_home`` (run 1: `backfill` over the two BASE_DAYS), then
 runs the CLI on a private copy, as an operator would (shared Prefect server, cached model):
 
-2. NEW_DAY with ``validation.min_median_abstract_chars = 5000``: the unpublished raw batch fails GX's
-   feed-shape expectation (it names the short abstracts), so the run is not published (``gx_failed``);
+2. NEW_DAY with ``validation.min_median_abstract_chars = 5000``: the unpublished raw batch
+   fails GX's feed-shape expectation (it names the short abstracts), so the run is not
+   published (``gx_failed``);
 3. NEW_DAY again with a dbt project whose ``dim_papers`` repeats a paper: the ``unique`` dbt test
    fails and validation never runs (``dbt_failed``);
 4. NEW_DAY cleanly: published, it adds that day's papers (``published``);
