@@ -335,6 +335,12 @@ def _truncate(payload: str) -> str:
     return payload if len(payload) <= PAYLOAD_MAX_CHARS else payload[:PAYLOAD_MAX_CHARS] + "…"
 
 
+def undecodable(text: str) -> bool:
+    """Whether ``text`` holds lone surrogates: bytes that were not UTF-8 (kept by
+    ``flows.sources.files.decode``) or ``\\ud800``-style escapes."""
+    return _SURROGATE.search(text) is not None
+
+
 def storable(text: str) -> str:
     """``text`` with lone surrogates written as ``\\udcff`` escapes (DuckDB takes UTF-8 only)."""
     if not _SURROGATE.search(text):

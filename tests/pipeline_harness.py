@@ -116,7 +116,7 @@ def cli_env(home: Path, api_url: str, model_dir: Path, **extra: str) -> dict[str
     return env
 
 
-def run_cli(args: Iterable[str], env: dict[str, str], timeout_s: float = 300):
+def run_cli(args: Iterable[str], env: dict[str, str], timeout_s: float = 900):
     """Run ``papertrends *args`` to completion; returns the CompletedProcess (text output)."""
     return subprocess.run(
         [*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout_s,

@@ -28,6 +28,7 @@ from flows.records import (
     Rejected,
     day_start,
     parse_file_date,
+    undecodable,
 )
 from flows.settings import IngestSettings
 from flows.sources import files
@@ -122,7 +123,7 @@ def read_file(
         if not line.strip():
             continue
         ref = f"{path}:{number}"
-        if files.undecodable(line):
+        if undecodable(line):
             items.append(Rejected(SOURCE, ref, REASON_UNDECODABLE, line))
             continue
         try:

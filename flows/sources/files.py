@@ -8,8 +8,8 @@ gzip stream. Gzip is recognised by its magic bytes, whatever the file is called;
 
 :func:`decode` turns bytes into text: a UTF-8 byte-order mark is dropped, UTF-16/32 files with a
 BOM are decoded as such, and bytes that are not UTF-8 become lone surrogates
-(``surrogateescape``) so one bad record can be quarantined (``undecodable_bytes``) without
-losing the rest of its file.
+(``surrogateescape``; ``flows.records.undecodable`` finds them) so one bad record can be
+quarantined (``undecodable_bytes``) without losing the rest of its file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import re
 import zlib
 from pathlib import Path
 
@@ -35,7 +34,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputProblem(Exception):
@@ -108,8 +106,3 @@ def decode(data: bytes) -> str:
             except UnicodeDecodeError:
                 break  # a BOM that lies: read it as UTF-8 below
     return data.decode("utf-8-sig", "surrogateescape")
-
-
-def undecodable(text: str) -> bool:
-    """Whether ``text`` holds lone surrogates (bytes :func:`decode` could not read)."""
-    return _SURROGATE.search(text) is not None

@@ -38,6 +38,7 @@ from flows.records import (
     day_start,
     parse_file_date,
     to_payload,
+    undecodable,
 )
 from flows.settings import IngestSettings
 from flows.sources import files, http
@@ -111,10 +112,10 @@ def parse_response(
     if entries is None:
         yield Rejected(SOURCE, ref, REASON_UNPARSABLE_FILE, data)
         return
-    check_bytes = files.undecodable(data)
+    check_bytes = undecodable(data)
     for index, entry in enumerate(entries):
         entry_ref = f"{ref}#{index}" if positions else ref
-        if check_bytes and files.undecodable(to_payload(entry)):
+        if check_bytes and undecodable(to_payload(entry)):
             yield Rejected(SOURCE, entry_ref, REASON_UNDECODABLE, entry)
             continue
         yield _entry_record(entry, feed_day, entry_ref)
