@@ -71,6 +71,16 @@ def test_readers_list_only_rising_topics_with_their_evidence(rising_settings: Se
     assert (top["n_papers"], top["baseline_n_papers"]) == (20, 30)
     assert top["share"] == pytest.approx(0.2) and top["baseline_share"] == pytest.approx(0.1)
     assert readers.rising_topics(rising_settings, "month", MAY).empty
+    papers = readers.topic_papers(rising_settings, ["t_grow"], APRIL, MAY, per_topic=3)
+    con = duckdb.connect(str(rising_settings.warehouse_path), read_only=True)
+    try:
+        best = con.execute("""
+            select p.title from fct_paper_topics t join dim_papers p using (paper_id)
+            where t.topic_id = 't_grow' and p.activity_date >= ? and p.activity_date < ?
+            order by p.upvotes desc, p.title limit 3""", [APRIL, MAY]).fetchall()
+    finally:
+        con.close()
+    assert list(papers["title"]) == [title for (title,) in best]
 
 
 def test_the_digest_uses_the_same_rule(rising_settings: Settings) -> None:
