@@ -42,9 +42,11 @@ CONTRACT = {
     "parent_topic_id",
     "fct_paper_topics": "paper_id topic_id weight is_primary",
     "fct_topic_trends": "topic_id grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging is_partial_window",
+    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
+    "is_partial_window",
     "fct_keyword_trends": "keyphrase grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging is_partial_window",
+    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
+    "is_partial_window",
     "fct_claims": "claim_id paper_id sentence_index sentence span start_offset end_offset "
     "claim_type value unit direction qualifier metric benchmark baseline",
 }
