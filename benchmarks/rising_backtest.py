@@ -340,6 +340,22 @@ def stock_bertopic(docs: list[str], embeddings: np.ndarray, seed: int = 42) -> n
     return np.asarray(topics)
 
 
+def stock_assignments(
+    lake: Path, papers: pd.DataFrame, seed: int, cache: Path | None
+) -> pd.DataFrame:
+    """paper_id, activity_date, key (stock BERTopic topic), fitted or read from ``cache``."""
+    if cache is not None and cache.is_file():
+        fitted = pd.read_parquet(cache)
+        print(f"\nstock BERTopic: read from {cache} (fitted earlier with seed {seed})")
+    else:
+        kept, embeddings = doc_embeddings(lake, papers)
+        topics = stock_bertopic(list(kept["text"]), embeddings, seed)
+        fitted = pd.DataFrame({"paper_id": kept["paper_id"], "key": topics.astype(str)})
+        if cache is not None:
+            fitted.to_parquet(cache)
+    return papers[["paper_id", "activity_date"]].merge(fitted, on="paper_id")
+
+
 # --- grid (design months only) -----------------------------------------------------------------
 
 
@@ -375,6 +391,9 @@ def main() -> None:
     parser.add_argument("--lake", type=Path, help="its lake.duckdb: also fit stock BERTopic")
     parser.add_argument("--grid", action="store_true", help="threshold grid, design months")
     parser.add_argument("--seed", type=int, default=42, help="BERTopic/UMAP random state")
+    parser.add_argument("--bertopic-cache", type=Path,
+                        help="parquet of the stock BERTopic fit (paper_id, topic): read when "
+                        "present, else written after fitting")
     args = parser.parse_args()
     if not args.warehouse.is_file():
         sys.exit(f"no warehouse at {args.warehouse}")
@@ -407,12 +426,10 @@ def main() -> None:
     con.close()
     if args.lake:
         start = time.perf_counter()
-        kept, embeddings = doc_embeddings(args.lake, papers)
-        topics = stock_bertopic(list(kept["text"]), embeddings, args.seed)
-        assign = kept.assign(key=topics.astype(str))
+        assign = stock_assignments(args.lake, papers, args.seed, args.bertopic_cache)
         bt_keys, bt_counts = count_matrix(assign, months)
         sets["stock BERTopic"] = bt_counts
-        print(f"\nstock BERTopic on {len(kept)} cached embeddings: {len(bt_keys)} topics "
+        print(f"\nstock BERTopic on {len(assign)} cached embeddings: {len(bt_keys)} topics "
               f"in {time.perf_counter() - start:.0f} s")
         report("stock BERTopic topics", {
             "current (zscore_8>=2, change_abs>0)": current_rule(bt_counts),

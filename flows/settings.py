@@ -127,7 +127,7 @@ class RisingSettings(BaseModel):
         default_factory=lambda: {"day": 28, "week": 12, "month": 3}
     )
     prior_papers: float = 1.0
-    min_papers: int = 5
+    min_papers: int = 4
     min_ratio: float = 1.5
     min_score: float = 2.0
 
