@@ -25,12 +25,12 @@ MART_COLUMNS: dict[str, list[str]] = {
     "fct_topic_trends": [
         "topic_id", "grain", "window_start", "window_end", "n_papers", "share", "upvotes",
         "prev_n_papers", "change_abs", "change_pct", "zscore_8", "is_emerging",
-        "is_partial_window",
+        "rising_score", "is_rising", "is_partial_window",
     ],
     "fct_keyword_trends": [
         "keyphrase", "grain", "window_start", "window_end", "n_papers", "share", "upvotes",
         "prev_n_papers", "change_abs", "change_pct", "zscore_8", "is_emerging",
-        "is_partial_window",
+        "rising_score", "is_rising", "is_partial_window",
     ],
     "fct_claims": [
         "claim_id", "paper_id", "sentence_index", "sentence", "span", "start_offset",
@@ -120,6 +120,7 @@ def _trend_checks(key: str) -> list:
             column_A="window_end", column_B="window_start", or_equal=True
         ),
         gxe.ExpectColumnValuesToBeInSet(column="next_window_missing", value_set=[False]),
+        gxe.ExpectColumnValuesToNotBeNull(column="is_rising"),
     ]
 
 

@@ -79,6 +79,7 @@ def digest_context(
         if date is None:
             raise UserError("the published warehouse holds no papers yet")
     start, end = window_bounds(date, window)
+    # the one rule (fct_rising_topics): new topics are the rising ones first seen in the window
     topics = _records(readers.rising_topics(settings, window, start, limit=cfg.top_topics * 2))
     rising = [t for t in topics if not t["is_new"]][: cfg.top_topics]
     new = [t for t in topics if t["is_new"]][: cfg.top_topics]
@@ -110,6 +111,7 @@ def digest_context(
         "papers": _records(readers.papers_in_window(settings, start, end, limit=cfg.top_papers)),
         "rising": rising,
         "new": new,
+        "baseline_windows": settings.transform.rising.baseline_windows.get(window),
         "claims": claims,
         "run_id": (run or {}).get("run_id"),
         "report_url": _report_url(settings, (run or {}).get("run_id")),

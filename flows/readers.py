@@ -183,23 +183,20 @@ def trend_windows(settings: Settings, grain: str) -> list[date]:
 def rising_topics(
     settings: Settings, grain: str, window_start: date, limit: int = 20
 ) -> pd.DataFrame:
-    """Topics of one window that grew, emerging ones first, then by z-score and growth.
-
-    ``is_new`` marks topics first seen inside this window.
+    """The topics rising in one window (``fct_rising_topics``: the one rule, ``is_rising``),
+    strongest first, with their evidence: papers, share now and over the trailing baseline
+    (``baseline_share``, ``baseline_n_papers``), ``rising_score``. ``is_new`` marks topics first
+    seen inside this window.
     """
     return fetch_df(
         settings,
         """
-        select t.topic_id, d.label, t.n_papers, t.prev_n_papers, t.change_abs, t.change_pct,
-               t.share, t.zscore_8, t.is_emerging, t.window_start, t.window_end,
-               d.first_seen_date >= t.window_start as is_new,
-               array_to_string(d.top_keyphrases, ', ') as top_keyphrases
-        from fct_topic_trends t join dim_topics d using (topic_id)
-        where t.grain = ? and t.window_start = ? and t.n_papers > 0
-          and (t.is_emerging or coalesce(t.change_abs, t.n_papers) > 0
-               or d.first_seen_date >= t.window_start)
-        order by t.is_emerging desc, t.zscore_8 desc nulls last, t.change_abs desc nulls last,
-                 t.n_papers desc, d.label
+        select topic_id, label, n_papers, share, baseline_n_papers, baseline_share,
+               rising_score, prev_n_papers, change_abs, is_emerging, is_new, window_start,
+               window_end, array_to_string(top_keyphrases, ', ') as top_keyphrases
+        from fct_rising_topics
+        where grain = ? and window_start = ?
+        order by rank_in_window
         limit ?
         """,
         [check_grain(grain), window_start, limit],

@@ -119,6 +119,27 @@ class TopicSettings(BaseModel):
     parent_similarity: float = 0.5
 
 
+class RisingSettings(BaseModel):
+    """When a topic/keyphrase is rising in a window (dbt var `rising`, macros/window_trends.sql).
+
+    Its share of the window is tested against its own share over the trailing baseline windows
+    (plus prior_papers, so an empty baseline is not infinitely surprising): rising when it has
+    at least min_papers papers, its share is at least min_ratio x the baseline share and the
+    signed root of the Poisson deviance of its count against the baseline expectation
+    (rising_score, ~ a z-score that respects small counts) is at least min_score. Chosen on the
+    first half of the archive's months (benchmarks/rising_backtest.py).
+    """
+
+    # the trailing baseline per grain, in windows (about a quarter for weeks and months)
+    baseline_windows: dict[str, int] = Field(
+        default_factory=lambda: {"day": 28, "week": 12, "month": 3}
+    )
+    prior_papers: float = 1.0
+    min_papers: int = 4
+    min_ratio: float = 1.5
+    min_score: float = 2.0
+
+
 class TransformSettings(BaseModel):
     dbt_project_dir: Path = REPO_ROOT / "dbt"
     dbt_threads: int = 2
@@ -127,6 +148,7 @@ class TransformSettings(BaseModel):
     # fct_keyword_trends keeps keyphrases used by at least this many papers
     keyword_trend_min_papers: int = 15
     topics: TopicSettings = Field(default_factory=TopicSettings)
+    rising: RisingSettings = Field(default_factory=RisingSettings)
 
 
 class ValidationSettings(BaseModel):

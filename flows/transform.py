@@ -136,6 +136,7 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         "emerging_min_papers": t.emerging_min_papers,
         "keyword_trend_min_papers": t.keyword_trend_min_papers,
         "topics": t.topics.model_dump(),
+        "rising": t.rising.model_dump(),
     }
 
 

@@ -66,13 +66,15 @@ def test_weekly_digest_of_the_latest_published_day(published: Settings) -> None:
     for section in ("Top papers by upvotes", "Rising topics", "New topics", "Notable claims"):
         assert section in markdown and section in page
 
-    emerging = sql(published, """
-        select d.label from fct_topic_trends t join dim_topics d using (topic_id)
-        where t.grain = 'week' and t.window_start = ? and t.is_emerging
-          and d.first_seen_date < t.window_start
-        order by t.zscore_8 desc limit ?""", [start, published.digest.top_topics])
-    for (label,) in emerging:
-        assert f"### {label}" in markdown
+    # the rising topics are those of the one rule (fct_rising_topics), and only those
+    rising = sql(published, """
+        select label from fct_rising_topics
+        where grain = 'week' and window_start = ? and not is_new
+        order by rank_in_window limit ?""", [start, published.digest.top_topics])
+    section = markdown[markdown.index("## Rising topics"):markdown.index("## New topics")]
+    assert section.count("### ") == len(rising) == result.n_rising
+    for (label,) in rising:
+        assert f"### {label}" in section
     claim = sql(published, """
         select c.sentence from fct_claims c join dim_papers p using (paper_id)
         where p.activity_date >= ? and p.activity_date < ?

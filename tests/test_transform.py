@@ -42,9 +42,11 @@ CONTRACT = {
     "parent_topic_id",
     "fct_paper_topics": "paper_id topic_id weight is_primary",
     "fct_topic_trends": "topic_id grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging is_partial_window",
+    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
+    "is_partial_window",
     "fct_keyword_trends": "keyphrase grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging is_partial_window",
+    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
+    "is_partial_window",
     "fct_claims": "claim_id paper_id sentence_index sentence span start_offset end_offset "
     "claim_type value unit direction qualifier metric benchmark baseline",
 }
@@ -284,7 +286,19 @@ def test_analyses_compile_and_run_on_the_warehouse(builds: Builds) -> None:
         results = {name: con.sql(sql).fetchall() for name, sql in analyses.items()}
     finally:
         con.close()
-    assert results["rising_topics_this_week"] and results["most_upvoted_topics"]
+    assert results["most_upvoted_topics"]
+    # the rising analyses list the latest window's rows of fct_rising_topics (the one rule)
+    con = duckdb.connect(str(builds.second), read_only=True)
+    try:
+        for grain in ("week", "month"):
+            expected = con.execute(
+                "select topic_id from fct_rising_topics where grain = ? and window_start = "
+                "(select max(window_start) from fct_topic_trends where grain = ?) "
+                "order by rank_in_window", [grain, grain]).fetchall()
+            listed = [row[2] for row in results[f"rising_topics_this_{grain}"]]
+            assert listed == [topic_id for (topic_id,) in expected]
+    finally:
+        con.close()
     # the second build found new topics in its new days: they are "new"
     assert results["new_topics"]
 

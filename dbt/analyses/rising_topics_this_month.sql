@@ -1,10 +1,12 @@
--- topics rising most in the latest month (may be partial: see is_partial_window)
-with topic_trends as (
-    select * from {{ ref('fct_topic_trends') }}
+-- topics rising in the latest month (the month may still be partial: see is_partial_window),
+-- by the one rule of fct_rising_topics (is_rising: share against the topic's trailing baseline,
+-- with a minimum support), strongest evidence first
+with rising_topics as (
+    select * from {{ ref('fct_rising_topics') }}
 ),
 
-topics as (
-    select * from {{ ref('dim_topics') }}
+topic_trends as (
+    select * from {{ ref('fct_topic_trends') }}
 ),
 
 latest_month as (
@@ -13,31 +15,25 @@ latest_month as (
     where grain = 'month'
 ),
 
-this_month as (
-    select topic_trends.*
-    from topic_trends
-    inner join latest_month on topic_trends.window_start = latest_month.window_start
-    where topic_trends.grain = 'month'
-        and topic_trends.n_papers > 0
-),
-
 final as (
     select
-        topics.label,
-        this_month.topic_id,
-        this_month.window_start,
-        this_month.window_end,
-        this_month.n_papers,
-        this_month.prev_n_papers,
-        this_month.change_abs,
-        round(this_month.change_pct, 2) as change_pct,
-        round(this_month.zscore_8, 2) as zscore_8,
-        this_month.is_partial_window,
-        topics.top_keyphrases
-    from this_month
-    inner join topics on this_month.topic_id = topics.topic_id
-    order by this_month.zscore_8 desc nulls last, this_month.change_abs desc, topics.label
-    limit 20
+        rising_topics.rank_in_window,
+        rising_topics.label,
+        rising_topics.topic_id,
+        rising_topics.window_start,
+        rising_topics.window_end,
+        rising_topics.n_papers,
+        round(rising_topics.share, 4) as share,
+        rising_topics.baseline_n_papers,
+        round(rising_topics.baseline_share, 4) as baseline_share,
+        round(rising_topics.rising_score, 2) as rising_score,
+        rising_topics.is_new,
+        rising_topics.is_partial_window,
+        rising_topics.top_keyphrases
+    from rising_topics
+    inner join latest_month on rising_topics.window_start = latest_month.window_start
+    where rising_topics.grain = 'month'
+    order by rising_topics.rank_in_window
 )
 
 select * from final

@@ -1,11 +1,12 @@
--- topics rising most in the latest week (the week may still be partial: see is_partial_window);
--- ranked by z-score against the trailing 8 weeks, then by growth
-with topic_trends as (
-    select * from {{ ref('fct_topic_trends') }}
+-- topics rising in the latest week (the week may still be partial: see is_partial_window),
+-- by the one rule of fct_rising_topics (is_rising: share against the topic's trailing baseline,
+-- with a minimum support), strongest evidence first
+with rising_topics as (
+    select * from {{ ref('fct_rising_topics') }}
 ),
 
-topics as (
-    select * from {{ ref('dim_topics') }}
+topic_trends as (
+    select * from {{ ref('fct_topic_trends') }}
 ),
 
 latest_week as (
@@ -14,31 +15,25 @@ latest_week as (
     where grain = 'week'
 ),
 
-this_week as (
-    select topic_trends.*
-    from topic_trends
-    inner join latest_week on topic_trends.window_start = latest_week.window_start
-    where topic_trends.grain = 'week'
-        and topic_trends.n_papers > 0
-),
-
 final as (
     select
-        topics.label,
-        this_week.topic_id,
-        this_week.window_start,
-        this_week.window_end,
-        this_week.n_papers,
-        this_week.prev_n_papers,
-        this_week.change_abs,
-        round(this_week.zscore_8, 2) as zscore_8,
-        round(this_week.share, 4) as share,
-        this_week.is_partial_window,
-        topics.top_keyphrases
-    from this_week
-    inner join topics on this_week.topic_id = topics.topic_id
-    order by this_week.zscore_8 desc nulls last, this_week.change_abs desc, topics.label
-    limit 20
+        rising_topics.rank_in_window,
+        rising_topics.label,
+        rising_topics.topic_id,
+        rising_topics.window_start,
+        rising_topics.window_end,
+        rising_topics.n_papers,
+        round(rising_topics.share, 4) as share,
+        rising_topics.baseline_n_papers,
+        round(rising_topics.baseline_share, 4) as baseline_share,
+        round(rising_topics.rising_score, 2) as rising_score,
+        rising_topics.is_new,
+        rising_topics.is_partial_window,
+        rising_topics.top_keyphrases
+    from rising_topics
+    inner join latest_week on rising_topics.window_start = latest_week.window_start
+    where rising_topics.grain = 'week'
+    order by rising_topics.rank_in_window
 )
 
 select * from final

@@ -4,6 +4,14 @@
     windows, is_emerging and is_partial_window. Windows between the key's first window and the
     last data window appear even with zero papers.
 
+    Rising (var `rising`): the key's share of the window against its own share over the
+    trailing baseline (`baseline_windows` of the grain, `prior_papers` added to its count).
+    rising_score is the signed root of the Poisson deviance of n_papers against the count the
+    baseline share expects in this window (about a z-score, but valid for small counts);
+    is_rising needs at least `min_papers` papers, a share of at least `min_ratio` x the
+    baseline share and a rising_score of at least `min_score`. Null/false without a baseline
+    (the data's first window).
+
     events: a relation with one row per (key, paper) and columns <key_column>, paper_id,
     activity_date, upvotes. windows: int_windows_spined.
 #}
@@ -44,6 +52,21 @@
         group by all
     ),
 
+    window_baselines as (
+        select
+            grain,
+            window_start,
+            case grain
+                {%- for grain, n in var('rising')['baseline_windows'].items() %}
+                when '{{ grain }}' then sum(n_papers_all) over (
+                    partition by grain order by window_start
+                    rows between {{ n }} preceding and 1 preceding
+                )
+                {%- endfor %}
+            end as baseline_n_papers_all
+        from {{ windows }}
+    ),
+
     data_first_windows as (
         select
             grain,
@@ -61,12 +84,16 @@
             windows.window_end,
             windows.n_papers_all,
             windows.is_partial_window,
-            windows.window_start > data_first_windows.data_first_window_start as has_earlier_windows
+            windows.window_start > data_first_windows.data_first_window_start as has_earlier_windows,
+            window_baselines.baseline_n_papers_all
         from first_windows
         inner join {{ windows }} as windows
             on first_windows.grain = windows.grain
             and windows.window_start >= first_windows.first_window_start
         inner join data_first_windows on windows.grain = data_first_windows.grain
+        inner join window_baselines
+            on windows.grain = window_baselines.grain
+            and windows.window_start = window_baselines.window_start
     ),
 
     zero_filled as (
@@ -90,7 +117,16 @@
             ) as prev_n_papers,
             avg(n_papers) over trailing_8 as trailing_mean,
             stddev_samp(n_papers) over trailing_8 as trailing_stddev,
-            count(*) over trailing_8 as trailing_count
+            count(*) over trailing_8 as trailing_count,
+            -- the key's papers over the baseline windows (none before its first window)
+            case grain
+                {%- for grain, n in var('rising')['baseline_windows'].items() %}
+                when '{{ grain }}' then coalesce(sum(n_papers) over (
+                    partition by {{ key_column }}, grain order by window_start
+                    rows between {{ n }} preceding and 1 preceding
+                ), 0)
+                {%- endfor %}
+            end as baseline_n_papers
         from zero_filled
         window
             key_windows as (partition by {{ key_column }}, grain order by window_start),
@@ -99,6 +135,25 @@
                 order by window_start
                 rows between 8 preceding and 1 preceding
             )
+    ),
+
+    with_expected as (
+        select
+            *,
+            (baseline_n_papers + {{ var('rising')['prior_papers'] }})
+            / nullif(baseline_n_papers_all, 0) as prior_baseline_share,
+            n_papers_all * prior_baseline_share as expected_n_papers
+        from with_history
+    ),
+
+    with_rising_score as (
+        select
+            *,
+            sign(n_papers - expected_n_papers) * sqrt(greatest(2 * (
+                case when n_papers > 0 then n_papers * ln(n_papers / expected_n_papers) else 0 end
+                - (n_papers - expected_n_papers)
+            ), 0)) as rising_score
+        from with_expected
     ),
 
     trends as (
@@ -122,7 +177,19 @@
             window_start = first_window_start
             and has_earlier_windows
             and n_papers >= {{ var('emerging_min_papers') }} as is_emerging,
+            baseline_n_papers,
+            case
+                when baseline_n_papers_all > 0 then baseline_n_papers / baseline_n_papers_all
+            end as baseline_share,
+            rising_score,
+            coalesce(
+                n_papers >= {{ var('rising')['min_papers'] }}
+                and n_papers / nullif(n_papers_all, 0)
+                    >= {{ var('rising')['min_ratio'] }} * prior_baseline_share
+                and rising_score >= {{ var('rising')['min_score'] }},
+                false
+            ) as is_rising,
             is_partial_window
-        from with_history
+        from with_rising_score
     )
 {% endmacro %}

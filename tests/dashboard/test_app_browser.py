@@ -177,31 +177,6 @@ def test_topic_trends_page_shows_the_latest_window(page, app: dict) -> None:
     expect(table_row(page, label).locator("td, th").nth(1)).to_have_text(str(n_papers))
 
 
-def test_rising_page_lists_topics_and_their_papers(page, app: dict) -> None:
-    settings = app["settings"]
-    expect = open_page(page, app, "rising", "Rising and emerging topics")
-    page.get_by_text("month", exact=True).click()
-    settle(page)
-    start = sql(settings, """select window_start from fct_topic_trends where grain = 'month'
-                             group by 1 having sum(n_papers) > 0 order by 1 desc limit 1""")
-    start = start[0][0]
-    label, topic_id = sql(settings, """
-        select d.label, t.topic_id from fct_topic_trends t join dim_topics d using (topic_id)
-        where t.grain = 'month' and t.window_start = ? and t.n_papers > 0
-          and (t.is_emerging or coalesce(t.change_abs, t.n_papers) > 0
-               or d.first_seen_date >= t.window_start)
-        order by t.is_emerging desc, t.zscore_8 desc nulls last, t.change_abs desc nulls last,
-                 t.n_papers desc, d.label limit 1""", [start])[0]
-    title = sql(settings, """
-        select p.title from fct_paper_topics t join dim_papers p using (paper_id)
-        where t.topic_id = ? and p.activity_date >= ? and p.activity_date < ?
-        order by p.upvotes desc, p.title limit 1""",
-                [topic_id, start, (start.replace(day=28) + timedelta(days=4)).replace(day=1)])
-    first_heading = page.locator('[data-testid="stMain"] h3').first
-    expect(first_heading).to_contain_text(label)
-    expect(page.get_by_text(title[0][0], exact=False).first).to_be_visible()
-
-
 def test_keyword_search_shows_keyphrases_and_topics(page, app: dict) -> None:
     settings = app["settings"]
     expect = open_page(page, app, "search", "Keyword search")

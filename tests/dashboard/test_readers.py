@@ -40,28 +40,6 @@ def test_topic_trends_are_the_marts_rows(published: Settings) -> None:
         readers.topic_trends(published, top, "year")
 
 
-def test_rising_topics_grew_in_the_window_with_their_papers(published: Settings) -> None:
-    start = readers.trend_windows(published, "week")[0]
-    rising = readers.rising_topics(published, "week", start, limit=100)
-    assert not rising.empty
-    assert (rising["n_papers"] > 0).all()
-    emerging = {r[0] for r in sql(published, "select topic_id from fct_topic_trends where "
-                                             "grain = 'week' and window_start = ? and is_emerging",
-                                  [start])}
-    assert emerging <= set(rising["topic_id"])
-    # emerging topics are listed first
-    flags = list(rising["is_emerging"])
-    assert flags == sorted(flags, reverse=True)
-    end = rising["window_end"].iloc[0].date()
-    papers = readers.topic_papers(published, list(rising["topic_id"]), start, end, per_topic=3)
-    first = rising["topic_id"].iloc[0]
-    expected = sql(published, """
-        select p.title from fct_paper_topics t join dim_papers p using (paper_id)
-        where t.topic_id = ? and p.activity_date >= ? and p.activity_date < ?
-        order by p.upvotes desc, p.title limit 1""", [first, start, end])[0][0]
-    assert papers[papers["topic_id"] == first]["title"].iloc[0] == expected
-
-
 def test_search_matches_keyphrases_titles_and_abstracts(published: Settings) -> None:
     phrase = sql(published, "select keyphrase from fct_paper_keywords group by 1 "
                             "order by count(*) desc, 1 limit 1 offset 5")[0][0]

@@ -1,0 +1,81 @@
+"""The dashboard's rising page in a real browser, over the constructed history's warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.dashboard_launcher import dashboard_command
+from flows.settings import REPO_ROOT, Settings
+from tests.dashboard.test_app_browser import (  # noqa: F401 - fixtures browser, page
+    CHROMIUM,
+    browser,
+    choose,
+    free_port,
+    main_text,
+    page,
+    settle,
+    wait_healthy,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not found at "
+                       "/usr/bin/chromium (install it with: apt-get install -y chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def app(rising_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("rising-dashboard") / "home"
+    settings = Settings(home=home)
+    settings.ensure_home()
+    shutil.copyfile(rising_home / "warehouse.duckdb", settings.warehouse_path)
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DO_NOT_TRACK": "1",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = (tmp_path_factory.getbasetemp() / "streamlit-rising.log").open("w")
+    proc = subprocess.Popen(dashboard_command(settings, port), cwd=REPO_ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield {"url": url, "settings": settings}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_rising_page_lists_only_rising_topics_with_their_evidence(page, app: dict) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{app['url']}/rising")
+    # the first page of a fresh app imports streamlit's modules: allow a loaded machine time
+    expect(page.get_by_role("heading", name="Rising topics")).to_be_visible(timeout=90_000)
+    settle(page)
+    page.get_by_text("month", exact=True).click()
+    settle(page)
+    choose(page, "Month starting", f"{date(2025, 4, 1):%Y-%m-%d}")
+    headings = page.locator('[data-testid="stMain"] h3')
+    expect(headings).to_have_count(1)
+    expect(headings.first).to_contain_text("speculative decoding")
+    text = main_text(page)
+    assert "20 papers, 20.0% of the month (before: 10.0%, 30 papers in the previous 3 months)" \
+        in text
+    assert "A study of speculative decoding number" in text  # the papers behind it
+    assert "kv cache eviction" not in text and "protein folding" not in text
+
+    choose(page, "Month starting", f"{date(2025, 5, 1):%Y-%m-%d}")
+    expect(page.get_by_text("No topic is rising in this month.")).to_be_visible()
+    expect(page.locator('[data-testid="stMain"] h3')).to_have_count(0)
