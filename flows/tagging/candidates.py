@@ -88,11 +88,10 @@ URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 def tokens_of(text: str) -> list[tuple[str, int, int]]:
     """The word tokens of ``text`` with their character offsets (URLs and e-mails skipped)."""
     spans = [m.span() for m in URL_RE.finditer(text)]
-    return [
-        (m.group(), m.start(), m.end())
-        for m in TOKEN_RE.finditer(text)
-        if not any(a <= m.start() < b for a, b in spans)
-    ]
+    tokens = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    if not spans:
+        return tokens
+    return [t for t in tokens if not any(a <= t[1] < b for a, b in spans)]
 
 
 @lru_cache(maxsize=500_000)
@@ -216,6 +215,11 @@ def _verb_here(token: str, prev: str | None, sentence_start: bool) -> bool:
     return sentence_start and lower.endswith("ing")  # "Building on this, ..."
 
 
+def _is_plural_acronym(token: str) -> bool:
+    """ "LLMs", "VLMs": a plural subject, so a verb may follow."""
+    return len(token) > 2 and token.endswith("s") and token[-2].isupper()
+
+
 def _next_words(
     text: str, tokens: list[tuple[str, int, int]]
 ) -> list[tuple[str | None, str | None]]:
@@ -242,11 +246,15 @@ def phrase_runs(text: str) -> Iterator[list[tuple[str, int]]]:
             if run:
                 yield run
             run = []
-        after_plural = prev is not None and is_plural_noun(prev) and not gap.strip()
+        after_plural = (
+            prev is not None
+            and (is_plural_noun(prev) or _is_plural_acronym(prev))
+            and not gap.strip()
+        )
         verb_after_subject = after_plural and "VERB" in lexicon(token.lower())
         if (
             token_class(token) == BREAK
-            or verb_after_subject  # "models exhibit", "videos benefit"
+            or verb_after_subject  # "models exhibit", "videos benefit", "LLMs struggle"
             or _verb_here(token, prev, sentence_start)
             or (run and verb_before(token, *nexts[index]))  # "removal aims to improve"
         ):
