@@ -123,7 +123,7 @@ def token_class(token: str) -> str:
     lower = token.lower()
     if lower in STOP_WORDS or len(lower) < 2:
         return BREAK
-    if not any(c.isalpha() for c in lower):  # numbers, "61.23"
+    if not any(c.isalpha() for c in lower.removeprefix("sim")):  # "61.23", "\\sim25"
         return BREAK
     if is_measurement(token):  # "7B", "1.5TB", "16.3x", "32K-token": a fact, not a theme
         return BREAK
@@ -143,9 +143,11 @@ def token_class(token: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def is_plural_noun(token: str) -> bool:
-    """A plural common noun ("videos"): ends a phrase (English modifiers are singular)."""
-    if is_technical(token) or not token.islower():
+    """A plural common noun ("videos", "Models" in a title): ends a phrase (English
+    modifiers are singular)."""
+    if is_technical(token) or not (token.islower() or token.istitle()):
         return False
+    token = token.lower()
     if not token.endswith("s") or token.endswith(("ss", "us", "is")):
         return False
     pos = lexicon(token)
@@ -239,17 +241,15 @@ def phrase_runs(text: str) -> Iterator[list[tuple[str, int]]]:
     tokens = tokens_of(text)
     nexts = _next_words(text, tokens)
     for index, (token, start, end) in enumerate(tokens):
-        gap = text[prev_end:start] if prev_end is not None else ""
-        sentence_start = prev_end is None or any(c in gap for c in ".!?:;")
+        gap = text[prev_end:start].strip() if prev_end is not None else ""
+        sentence_start = prev_end is None or (bool(gap) and any(c in gap for c in ".!?:;"))
         prev, prev_token, prev_end = prev_token, token, end
-        if gap.strip():  # punctuation between tokens breaks the run
+        if gap:  # punctuation between tokens breaks the run
             if run:
                 yield run
             run = []
         after_plural = (
-            prev is not None
-            and (is_plural_noun(prev) or _is_plural_acronym(prev))
-            and not gap.strip()
+            prev is not None and not gap and (is_plural_noun(prev) or _is_plural_acronym(prev))
         )
         verb_after_subject = after_plural and "VERB" in lexicon(token.lower())
         if (
