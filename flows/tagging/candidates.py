@@ -169,11 +169,21 @@ VERB_CONTEXT = _words(
 # Words that open a verb's object or complement and never continue a noun phrase: a plural
 # noun that can be a verb ("offers", "lags") is a verb when one follows it ("offers a", "lags
 # behind"); "training samples", "reward model outputs" stay nouns. ("to" and "such" follow
-# nouns too: "map images to", "models such as"; "to" counts only before a verb, below.)
+# nouns too: "models such as"; "to" counts only after a verb that takes an infinitive,
+# below: "aims to", but "uses large language models to predict".)
 VERB_FOLLOWERS = _words(
     """
     a an the its their his her our your my this these those it them us him how whether what
     both each every behind no any
+    """
+)
+
+
+# Verbs that take a to-infinitive (catenative verbs), as lemmas: "removal aims to erase".
+INFINITIVE_VERBS = _words(
+    """
+    aim seek tend fail need help struggle attempt strive want learn manage choose plan hope
+    continue begin start try promise refuse claim appear seem proceed intend prefer remain
     """
 )
 
@@ -199,7 +209,10 @@ def verb_before(token: str, next_token: str | None, after_next: str | None = Non
         return False
     lower, following = token.lower(), next_token.lower()
     if following == "to":
+        lemmas = lexicon(lower).get("VERB", ())
         if after_next is None or not is_base_verb(after_next):
+            return False
+        if not INFINITIVE_VERBS & set(lemmas):
             return False
     elif following not in VERB_FOLLOWERS:
         return False
