@@ -12,6 +12,7 @@ from flows.settings import TaggingSettings
 from flows.tagging.candidates import extract_candidates, tokens_of
 from flows.tagging.keyphrases import compose_text, doc_candidates
 from flows.tagging.phrase_quality import (
+    boilerplate_table,
     has_verb_tail,
     is_measurement,
     learn_boilerplate,
@@ -170,7 +171,14 @@ def test_boilerplate_is_learned_from_the_archive_not_listed(shared_data):
 
 
 def test_a_rare_word_keeps_a_phrase_out_of_the_boilerplate(shared_data):
+    """What int_keyphrases_boilerplate stores: every keyphrase once, marked or not."""
     texts = [compose_text(p["title"], p["abstract"]) for p in read_hf_daily(shared_data, 1_000)]
-    stats = word_stats(texts)
-    found = learn_boilerplate({"remarkable progress": 5, "remarkable zebrafish": 5}, stats)
-    assert [b.phrase for b in found] == ["remarkable progress"]
+    phrase_df = {"remarkable progress": 5, "remarkable zebrafish": 5, "video generation": 9}
+    table = boilerplate_table(texts, phrase_df).to_pylist()
+    rows = {r["keyphrase"]: r for r in table}
+    assert len(table) == len(rows) == 3
+    assert rows["remarkable progress"]["is_boilerplate"]
+    assert rows["remarkable zebrafish"]["mean_residual_idf"] is None  # a rare word
+    assert not rows["remarkable zebrafish"]["is_boilerplate"]
+    assert not rows["video generation"]["is_boilerplate"]
+    assert rows["video generation"]["n_papers"] == 9
