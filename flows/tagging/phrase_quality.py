@@ -31,6 +31,7 @@ import pyarrow as pa
 from flows.claims.quantities import find_quantities
 from flows.tagging.candidates import (
     STOP_WORDS,
+    TOKEN_RE,
     is_noun_or_verb,
     is_plural_noun,
     lexicon,
@@ -200,7 +201,7 @@ def word_stats(texts: Iterable[str]) -> WordStats:
     n_docs = 0
     for text in texts:
         n_docs += 1
-        words = [w for token, _, _ in tokens_of(text or "") for w in fold(token)]
+        words = [w for token in TOKEN_RE.findall(text or "") for w in fold(token)]
         cf.update(words)
         df.update(set(words))
     return WordStats(n_docs, dict(df), dict(cf))
