@@ -43,9 +43,10 @@ from flows.tagging.canonical import singular
 # ---------------------------------------------------------------------------------------------
 # measurements
 
-# A number glued to a lower-case scale or size unit, as canonical (lower-cased) forms write it:
-# "7b", "128k", "2000b", "1.5tb". (flows.claims.quantities reads the upper-case spellings.)
-_LOWER_SCALE = re.compile(r"\d+(?:[.,]\d+)*(?:[kmbt]|bn|tb|gb|mb|kb)")
+# A number glued to a scale, a size unit or a factor in any case, as canonical (lower-cased)
+# forms write it: "7b", "128k", "2000b", "1.5tb", "7.9X". (flows.claims.quantities reads the
+# usual spellings.)
+_LOWER_SCALE = re.compile(r"\d+(?:[.,]\d+)*(?:[kmbtx]|bn|tb|gb|mb|kb|times|fold)")
 # What a hyphenated number names rather than counts: numbered formats and dimensions ("4-bit",
 # "3-D"), a versioned product ("2.0-flash", "3.5-turbo"), an acronym ("360-USID").
 _NAMED_COMPOUND = re.compile(r"-(?:(?i:bits?|d)\b|[A-Z])|(?<=\.\d)-|(?<=\.\d\d)-")
@@ -90,7 +91,7 @@ def is_measurement(phrase: str) -> bool:
         if q.unit == "" and _NAMED_COMPOUND.match(phrase, q.number_end):
             continue
         return True
-    return any(_LOWER_SCALE.fullmatch(token) for token in phrase.split())
+    return any(_LOWER_SCALE.fullmatch(token) for token in phrase.lower().split())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ MEASUREMENTS = [
     "12b",
     "2000b tokens",
     "1.5tb host memory",
+    "7.9X smaller size",
 ]
 NAMED_THINGS = [
     "GPT-4",
