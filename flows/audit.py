@@ -153,8 +153,12 @@ class RunRecord:
 
     def set_dbt(self, dbt: Any) -> None:
         failures = [str(f) for f in (_get(dbt, "failures", default=[]) or [])]
+        # tests dbt skipped because something upstream failed did not fail themselves
+        skipped = [f for f in failures if f.partition(": ")[2].startswith("skipped")]
+        failures = [f for f in failures if f not in skipped]
         self.dbt_tests_passed = int(_get(dbt, "tests_passed", "passed", default=0) or 0)
-        self.dbt_tests_failed = int(_get(dbt, "tests_failed", "failed", default=len(failures)) or 0)
+        failed = int(_get(dbt, "tests_failed", "failed", default=len(failures)) or 0)
+        self.dbt_tests_failed = max(failed - len(skipped), 0)
         labels = [f"dbt: {f}" for f in failures]
         self.failed_checks += [label for label in labels if label not in self.failed_checks]
 
