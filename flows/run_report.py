@@ -91,6 +91,7 @@ class RunReport:
     counts: list[tuple[str, int | None]]
     quarantine_reasons: dict[str, int]
     failed_checks: list[FailedCheck]
+    skipped_dbt_tests: list[str]  # not run because something upstream failed
     checks: dict[str, int]  # dbt tests / expectations passed and failed
     mart_changes: list[MartChange]
     versions: dict[str, str]
@@ -187,6 +188,8 @@ def _failed_checks(
     checks = []
     for failure in dbt_failures:
         name, _, message = str(failure).partition(": ")
+        if message.startswith("skipped"):  # not run: an upstream model or test failed
+            continue
         rows = samples.get(name, [])
         columns, cells = _table(rows)
         checks.append(FailedCheck("dbt", name, message, columns, cells, _paper_ids(rows)))
@@ -206,7 +209,14 @@ def _failed_checks(
     return checks
 
 
-def _outcome(record: RunRecord, n_failed: int, candidate: Path) -> tuple[str, str]:
+def _skipped_dbt(summary: dict[str, Any]) -> list[str]:
+    """dbt tests that did not run because something upstream failed."""
+    return [name for name, _, message in (str(f).partition(": ")
+                                          for f in summary.get("dbt_failures") or [])
+            if message.startswith("skipped")]
+
+
+def _outcome(record: RunRecord, failed: list[FailedCheck], candidate: Path) -> tuple[str, str]:
     """Headline and why, in a sentence each."""
     if record.status == "published":
         return "Published", (
@@ -218,10 +228,12 @@ def _outcome(record: RunRecord, n_failed: int, candidate: Path) -> tuple[str, st
         return "Running", f"The run is in stage {record.stage or 'start'}."
     kept = f" The candidate is kept at {candidate}." if candidate.is_file() else ""
     if record.status == "failed":
+        n_dbt = sum(1 for c in failed if c.kind == "dbt")
+        n_gx = sum(1 for c in failed if c.kind == "expectation")
         return "Not published", (
-            f"{n_failed} check{'s' if n_failed != 1 else ''} failed "
-            f"({record.dbt_tests_failed} dbt tests, {record.expectations_failed} expectations);"
-            f" the published warehouse was left as it was.{kept}"
+            f"{len(failed)} check{'s' if len(failed) != 1 else ''} failed "
+            f"({n_dbt} dbt, {n_gx} expectations); the published warehouse was left as it was."
+            f"{kept}"
         )
     return "Not published", (
         f"The run stopped ({record.status}) in stage {record.stage or 'start'}: "
@@ -242,7 +254,8 @@ def build_report(settings: Settings, run_id: str) -> RunReport:
     docs = folder / "data_docs"
     pages = validation_pages(docs, outcome.results if outcome else None)
     failed = _failed_checks(settings, run_id, summary, pages)
-    headline, why = _outcome(record, len(failed), settings.runs_dir / run_id / "candidate.duckdb")
+    headline, why = _outcome(record, failed, settings.runs_dir / run_id / "candidate.duckdb")
+    papers = "papers in the warehouse" if record.published else "papers in the candidate"
     total = sum(record.stage_seconds.values()) or 1.0
     return RunReport(
         run_id=record.run_id,
@@ -257,11 +270,13 @@ def build_report(settings: Settings, run_id: str) -> RunReport:
         stages=[StageTiming(n, s, s / total) for n, s in record.stage_seconds.items()],
         counts=[("read", record.read), ("loaded (new or updated)", record.loaded),
                 ("unchanged", record.unchanged), ("quarantined", record.quarantined),
-                ("tagged", record.tagged), ("papers in the warehouse", record.papers)],
+                ("tagged", record.tagged), (papers, record.papers)],
         quarantine_reasons=dict(record.quarantine_reasons),
         failed_checks=failed,
+        skipped_dbt_tests=_skipped_dbt(summary),
         checks={"dbt tests passed": record.dbt_tests_passed,
                 "dbt tests failed": record.dbt_tests_failed,
+                "dbt tests skipped": len(_skipped_dbt(summary)),
                 "expectations passed": record.expectations_passed,
                 "expectations failed": record.expectations_failed},
         mart_changes=[MartChange(m, c.get("before"), c.get("after"))

@@ -36,12 +36,12 @@ def _secs(value: float | None) -> str:
 
 
 def papers_added(record: RunRecord) -> int | None:
-    """Papers the run added to the warehouse (dim_papers after minus before)."""
+    """Papers a published run added to the warehouse (dim_papers after minus before); None for
+    a run that did not publish (the warehouse did not change)."""
     rows = record.mart_rows.get("dim_papers") or {}
-    before, after = rows.get("before"), rows.get("after")
-    if after is None:
+    if not record.published or rows.get("after") is None:
         return None
-    return after - (before or 0)
+    return rows["after"] - (rows.get("before") or 0)
 
 
 def runs_table(records: list[RunRecord], *, wide: bool = False, title: str | None = None) -> Table:

@@ -6,6 +6,7 @@ while a run is active.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import duckdb
@@ -83,7 +84,8 @@ def status_lines(info: dict[str, Any]) -> list[str]:
             lines.append(f"papers     {papers:,}{span if wh.get('papers_from') else ''}")
         marts = ", ".join(f"{n} {c:,}" for n, c in wh.get("rows", {}).items() if n != "dim_papers")
         if marts:
-            lines.append(f"marts      {marts}")
+            lines.append(textwrap.fill(marts, width=80, initial_indent="marts      ",
+                                       subsequent_indent=" " * 11, break_on_hyphens=False))
     active = info.get("active_run")
     if active:
         lines.append(f"active run {active['run_id']} (pid {active['pid']}, started "

@@ -228,3 +228,15 @@ def test_report_accepts_the_short_run_id(settings: Settings) -> None:
     with pytest.raises(UserError, match="ambiguous"):
         find_report(settings, "2026010")
     assert "20260104T000000Z-a1b2c3" in load_report_markdown(settings, "a1b2c3")
+
+
+def test_tests_dbt_skipped_are_not_counted_as_failed() -> None:
+    record = a_record("r10")
+    record.set_dbt(DbtOutcome(
+        success=False, models_ok=20, tests_passed=64, tests_failed=3,
+        failures=["unique_dim_papers_paper_id: fail: Got 1 result",
+                  "not_null_fct_claims_claim_id: skipped: None",
+                  "unique_fct_claims_claim_id: skipped: None"],
+    ))
+    assert record.dbt_tests_failed == 1
+    assert record.failed_checks == ["dbt: unique_dim_papers_paper_id: fail: Got 1 result"]

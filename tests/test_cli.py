@@ -37,8 +37,10 @@ def test_runs_lists_and_report_prints_a_run(home_copy):
     summaries = sorted((home_copy / "reports").glob("*/summary.json"))
     run_id = summaries[-1].parent.name
     listed = invoke(home_copy, "runs")
-    assert listed.exit_code == 0 and run_id in listed.output
-    shown = invoke(home_copy, "report", run_id)
+    short = run_id.rsplit("-", 1)[1]  # the short id the 80-column table shows
+    assert listed.exit_code == 0 and short in listed.output
+    assert run_id in invoke(home_copy, "runs", "--wide").output
+    shown = invoke(home_copy, "report", short)
     assert shown.exit_code == 0 and run_id in shown.output
     unknown = invoke(home_copy, "report", "no-such-run")
     assert unknown.exit_code == 2 and "no-such-run" in unknown.output

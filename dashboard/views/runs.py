@@ -66,13 +66,10 @@ def charts(frame: pd.DataFrame) -> None:
         color=alt.Color("stage:N", sort=list(STAGES)), order=alt.Order("order:Q"),
         tooltip=["run", "stage", "seconds"],
     ), width="stretch")
-    frame = frame.assign(published=frame["published"].map({True: "published", False: "not"}))
-    middle.markdown("**Papers added to the warehouse**")
-    middle.altair_chart(alt.Chart(frame).mark_bar().encode(
-        x=x, y=alt.Y("papers_added:Q", title="papers"),
-        color=alt.Color("published:N", scale=alt.Scale(domain=["published", "not"],
-                                                       range=["#4f7cac", "#c0392b"])),
-        tooltip=["run", "status", "papers_added"],
+    middle.markdown("**Papers added to the warehouse** (published runs)")
+    added = frame[["run", "status", "papers_added"]]
+    middle.altair_chart(alt.Chart(added).mark_bar(color="#4f7cac").encode(
+        x=x, y=alt.Y("papers_added:Q", title="papers"), tooltip=list(added.columns),
     ), width="stretch")
     right.markdown("**Failed checks**")
     failed = frame.melt(id_vars=["run"], value_vars=["expectations_failed", "dbt_tests_failed"],

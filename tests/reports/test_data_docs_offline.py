@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.reports.conftest import ARTIFACTS
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
@@ -42,6 +44,9 @@ def test_data_docs_index_lists_every_validation_offline(offline_page, run_histor
         expect(rows.filter(has_text=suite).first).to_contain_text("failed")
     hrefs = [a.get_attribute("href") for a in page.locator("#validations a").all()]
     assert sorted(docs / h for h in hrefs) == on_disk
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"data_docs_index_{role}.png"), full_page=True)
 
     # a validation page renders offline with its expectations
     page.locator("#validations a").first.click()

@@ -16,7 +16,7 @@ import shlex
 import pytest
 
 from tests.pipeline_harness import BASE_DAYS, input_paper_ids, query
-from tests.reports.conftest import MIN_ABSTRACT
+from tests.reports.conftest import ARTIFACTS, MIN_ABSTRACT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -76,6 +76,8 @@ def test_failed_run_report_names_the_failed_expectation_and_its_papers(offline_p
     for paper_id in ids:
         expect(sample.first).to_contain_text(paper_id)
     assert page.blocked == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report_of_failed_run.png"), full_page=True)
 
     # the failed suite's Data Docs page opens, offline too
     page.locator(".check").filter(has_text="raw_batch").get_by_role(
@@ -98,6 +100,9 @@ def test_dbt_failure_report_shows_the_duplicated_paper(offline_page, run_history
     ids = quarantine_ids(page)
     assert len(ids) == 1 and ids[0] in published
     expect(check.locator("table.sample")).to_contain_text(ids[0])
+    # tests dbt skipped because of it are not failures of their own
+    assert number(row_value(page, "check-counts", "dbt tests failed")) == page.locator(
+        ".check").count()
     # validation never ran, so no expectation counts as run
     assert number(row_value(page, "check-counts", "expectations passed")) == 0
     assert page.blocked == []

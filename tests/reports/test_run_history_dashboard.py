@@ -19,6 +19,7 @@ from tests.dashboard.test_app_browser import free_port, settle, wait_healthy
 from tests.reports.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+WAIT_MS = 60_000  # the app renders charts slowly on a loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +49,20 @@ def test_run_history_lists_runs_and_opens_their_reports(offline_page, dashboard,
 
     page = offline_page
     page.goto(f"{dashboard}/runs")
-    expect(page.get_by_role("heading", name="Run history")).to_be_visible()
+    expect(page.get_by_role("heading", name="Run history")).to_be_visible(timeout=WAIT_MS)
     settle(page)
     runs = {role: RunRecord.from_dict(run_history.summary(role)["run"])
             for role in run_history.runs}
     n_published = sum(r.published for r in runs.values())
     expect(page.get_by_text(f"{len(runs)} runs, {n_published} published, "
-                            f"{len(runs) - n_published} not")).to_be_visible()
-    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(3)
+                            f"{len(runs) - n_published} not")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(3, timeout=WAIT_MS)
 
     table = page.locator('[data-testid="stMain"] table').last
     for role, record in runs.items():
         short = record.run_id.rsplit("-", 1)[1]
         row = table.locator("tr").filter(has=page.get_by_role("link", name=short, exact=True))
-        expect(row).to_have_count(1)
+        expect(row).to_have_count(1, timeout=WAIT_MS)
         cells = row.locator("td")
         expect(cells.nth(2)).to_have_text(record.status)
         expect(cells.nth(3)).to_have_text("yes" if record.published else "no")
@@ -77,9 +78,10 @@ def test_run_history_lists_runs_and_opens_their_reports(offline_page, dashboard,
     failed = runs["gx_failed"]
     href = table.get_by_role("link", name=failed.run_id.rsplit("-", 1)[1]).get_attribute("href")
     page.goto(f"{dashboard}/{href.lstrip('./')}")
-    expect(page.get_by_role("heading", name=f"Run {failed.run_id}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Run {failed.run_id}")).to_be_visible(
+        timeout=WAIT_MS)
     report = page.frame_locator("iframe").first
-    expect(report.locator("#outcome")).to_contain_text("Not published")
+    expect(report.locator("#outcome")).to_contain_text("Not published", timeout=WAIT_MS)
     label = failed.failed_checks[0].split(" -- ")[0]
     expect(report.locator(".check h3").filter(has_text=label)).to_have_count(1)
     assert page.blocked == []
