@@ -30,6 +30,14 @@ grain = right.radio("Window", GRAINS, index=2, horizontal=True, key="grain")
 smooth = right.checkbox(f"Smooth ({SMOOTHING[grain]} {grain}s)", value=True, key="smooth")
 
 
+def unique_labels(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Labels made unique per key (two groups may share a label): "label (2)" for the second."""
+    firsts = frame.drop_duplicates(key)
+    rank = firsts.groupby("label").cumcount()
+    names = firsts["label"].where(rank == 0, firsts["label"] + " (" + (rank + 1).astype(str) + ")")
+    return frame.assign(label=frame[key].map(dict(zip(firsts[key], names, strict=True))))
+
+
 def smoothed(trends: pd.DataFrame, value: str) -> pd.DataFrame:
     """One column per label, indexed by window; rolling mean when smoothing is on."""
     wide = trends.pivot_table(index="window_start", columns="label", values=value).sort_index()
@@ -65,7 +73,7 @@ def latest_table(trends: pd.DataFrame, name: str) -> None:
 
 
 if chosen:
-    trends = da.query("theme_trends", chosen, grain)
+    trends = unique_labels(da.query("theme_trends", chosen, grain), "theme_id")
     if trends.empty:
         st.info("No trend rows for these themes.")
     else:
@@ -88,6 +96,7 @@ if drill is not None:
         + "; ".join(f"{r.label} ({r.n_papers})" for r in topics.itertuples())
     )
     topic_trends = da.query("topic_trends", list(topics["topic_id"]), grain)
+    topic_trends = unique_labels(topic_trends, "topic_id")
     if topic_trends.empty:
         st.info("No trend rows for this theme's topics.")
     else:
