@@ -6,7 +6,9 @@ classed with the lemminflect lexicon as a possible noun, an adjective-like modif
 (verbs, adverbs, stop words). A candidate is a span ``modifier* noun`` of at most
 ``max_words`` tokens inside one run of non-break tokens. Technical tokens (acronyms, CamelCase,
 digits, hyphenated compounds such as ``text-to-SQL`` or ``CB-LLMs``) count as nouns and are kept
-intact.
+intact. Measurements ("7B", "1.5TB", "16.3x", "32K-token": ``phrase_quality.is_measurement``)
+and verbs are breaks, so "2000B tokens" yields "tokens" and "object removal aims to" yields
+"object removal".
 """
 
 from __future__ import annotations
@@ -117,10 +119,14 @@ def is_technical(token: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def token_class(token: str) -> str:
+    from flows.tagging.phrase_quality import is_measurement  # it reads this module's lexicon
+
     lower = token.lower()
     if lower in STOP_WORDS or len(lower) < 2:
         return BREAK
     if not any(c.isalpha() for c in lower):  # numbers, "61.23"
+        return BREAK
+    if is_measurement(token):  # "7B", "1.5TB", "16.3x", "32K-token": a fact, not a theme
         return BREAK
     if is_technical(token):
         return NOUN
@@ -159,6 +165,46 @@ VERB_CONTEXT = _words(
 )
 
 
+# Words that open a verb's object or complement and never continue a noun phrase: a plural
+# noun that can be a verb ("offers", "lags") is a verb when one follows it ("offers a", "lags
+# behind"); "training samples", "reward model outputs" stay nouns. ("to" and "such" follow
+# nouns too: "map images to", "models such as"; "to" counts only before a verb, below.)
+VERB_FOLLOWERS = _words(
+    """
+    a an the its their his her our your my this these those it them us him how whether what
+    both each every behind no any
+    """
+)
+
+
+@lru_cache(maxsize=200_000)
+def is_noun_or_verb(token: str) -> bool:
+    """A plural noun that is also a present-tense verb ("aims", "offers", "samples")."""
+    return token.isalpha() and is_plural_noun(token) and "VERB" in lexicon(token)
+
+
+@lru_cache(maxsize=200_000)
+def is_base_verb(token: str) -> bool:
+    """A word that can only be a verb, in its base form ("improve", "enhance")."""
+    lower = token.lower()
+    pos = lexicon(lower)
+    return lower in pos.get("VERB", ()) and not ({"NOUN", "PROPN", "ADJ"} & set(pos))
+
+
+def verb_before(token: str, next_token: str | None, after_next: str | None = None) -> bool:
+    """``token`` is a verb because of the words after it: "offers *a*", "lags *behind*",
+    "aims *to improve*"."""
+    if next_token is None:
+        return False
+    lower, following = token.lower(), next_token.lower()
+    if following == "to":
+        if after_next is None or not is_base_verb(after_next):
+            return False
+    elif following not in VERB_FOLLOWERS:
+        return False
+    return (token == lower or token.istitle()) and is_noun_or_verb(lower)
+
+
 def _verb_here(token: str, prev: str | None, sentence_start: bool) -> bool:
     if prev is None or (prev.lower() not in VERB_CONTEXT and not sentence_start):
         return False
@@ -170,12 +216,25 @@ def _verb_here(token: str, prev: str | None, sentence_start: bool) -> bool:
     return sentence_start and lower.endswith("ing")  # "Building on this, ..."
 
 
+def _next_words(
+    text: str, tokens: list[tuple[str, int, int]]
+) -> list[tuple[str | None, str | None]]:
+    """The two tokens after each one, as far as only white space stands between them."""
+    nexts: list[str | None] = [None] * len(tokens)
+    for i, ((_, _, end), (token, start, _)) in enumerate(zip(tokens, tokens[1:], strict=False)):
+        if not text[end:start].strip():
+            nexts[i] = token
+    return [(n, nexts[i + 1] if n and i + 1 < len(nexts) else None) for i, n in enumerate(nexts)]
+
+
 def phrase_runs(text: str) -> Iterator[list[tuple[str, int]]]:
     """Maximal runs of phrase-able tokens: no stop word, no punctuation, no verb inside."""
     run: list[tuple[str, int]] = []
     prev_end = None
     prev_token = None
-    for index, (token, start, end) in enumerate(tokens_of(text)):
+    tokens = tokens_of(text)
+    nexts = _next_words(text, tokens)
+    for index, (token, start, end) in enumerate(tokens):
         gap = text[prev_end:start] if prev_end is not None else ""
         sentence_start = prev_end is None or any(c in gap for c in ".!?:;")
         prev, prev_token, prev_end = prev_token, token, end
@@ -189,6 +248,7 @@ def phrase_runs(text: str) -> Iterator[list[tuple[str, int]]]:
             token_class(token) == BREAK
             or verb_after_subject  # "models exhibit", "videos benefit"
             or _verb_here(token, prev, sentence_start)
+            or (run and verb_before(token, *nexts[index]))  # "removal aims to improve"
         ):
             if run:
                 yield run
