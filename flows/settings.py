@@ -91,21 +91,24 @@ class TopicSettings(BaseModel):
     umap_n_components: int = 5
     umap_min_dist: float = 0.0
     random_state: int = 42
-    # BERTopic's HDBSCAN: a cluster founds a topic when it has this many unplaced papers
-    min_cluster_size: int = 10
+    # BERTopic's HDBSCAN (tuned on the dev half of benchmarks/theme_groups): a cluster of the
+    # pool founds a topic when it has this many papers, at least min_new_papers of them unplaced
+    min_cluster_size: int = 5
     min_samples: int | None = None
     cluster_selection_method: str = "eom"
+    min_new_papers: int = 3
     # a paper joins an existing topic when the topic's centroid is at least this similar
-    # (cosine); below it the paper is loose
-    assign_similarity: float = 0.5
+    # (cosine of MiniLM document embeddings: half of a topic's own papers are above 0.78, 90%
+    # above 0.67); below it the paper is loose
+    assign_similarity: float = 0.7
     # loose papers of the last loose_days days help found new topics (they keep their own)
     loose_days: int = 90
     # themes: ward clustering of topic centroids into groups of about topics_per_theme;
     # a new topic joins an existing theme whose centroid is at least this similar
-    topics_per_theme: int = 8
-    theme_join_similarity: float = 0.5
+    topics_per_theme: int = 12
+    theme_join_similarity: float = 0.75
     # secondary topics of a paper: at least this similar, at most max_topics_per_paper in all
-    secondary_similarity: float = 0.6
+    secondary_similarity: float = 0.75
     max_topics_per_paper: int = 3
     # keyphrases used by more than this fraction of papers are generic: a label only when a
     # topic has no specific one ... but a keyphrase of at most min_generic_papers papers never is

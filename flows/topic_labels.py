@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.tagging.phrase_quality import boilerplate_phrases, has_verb_tail, is_measurement
+from flows.tagging.phrase_quality import (
+    has_verb_tail,
+    is_measurement,
+    learn_boilerplate,
+    word_stats,
+)
 
 
 def qualify_keyphrases(
-    counted: pd.DataFrame, max_df: float, min_generic_papers: int = 0
+    counted: pd.DataFrame, abstracts: list[str], max_df: float, min_generic_papers: int = 0
 ) -> pd.DataFrame:
-    """counted: keyphrase, surface_form, n_papers, document_frequency, idf (int_keyphrases_counted).
+    """counted: keyphrase, surface_form, n_papers, document_frequency, idf (int_keyphrases_counted);
+    abstracts: the archive's texts the boilerplate is learned from (document frequencies).
 
     Adds is_measurement, has_verb_tail, is_boilerplate, is_generic, is_nameable and
     is_label_worthy.
     """
     frame = counted.copy()
-    boilerplate = boilerplate_phrases(dict(zip(frame["keyphrase"], frame["n_papers"], strict=True)))
+    phrase_df = dict(zip(frame["keyphrase"], frame["n_papers"].astype(int), strict=True))
+    boilerplate = {b.phrase for b in learn_boilerplate(phrase_df, word_stats(abstracts))}
     for column, test in (("is_measurement", is_measurement), ("has_verb_tail", has_verb_tail)):
         frame[column] = [
             bool(test(k) or test(s))

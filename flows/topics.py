@@ -11,7 +11,7 @@ Placing papers (``place_papers``), against the registry of the last published ru
 3. the rest, with the *loose* papers of the last ``loose_days`` (papers that were placed below
    ``assign_similarity`` before), form the pool. BERTopic (UMAP with a fixed ``random_state``,
    HDBSCAN with ``min_cluster_size``) clusters the pool; a cluster with at least
-   ``min_cluster_size`` unplaced papers founds a new topic, id ``t_`` + hash of its members.
+   ``min_new_papers`` unplaced papers founds a new topic, id ``t_`` + hash of its members.
    Loose papers help found it but keep their topic: no unchanged paper ever moves;
 4. pool papers no new topic took join their nearest topic (loose when it is not close).
 
@@ -263,7 +263,7 @@ def _found_topics(place: Placement, params: TopicParams) -> Any:
     """Step 3: cluster the pool; clusters with enough unplaced papers found new topics."""
     unplaced = place.how == ""
     pool = np.flatnonzero(unplaced | place.loose_pool)
-    if unplaced.sum() < params.min_cluster_size or len(pool) <= params.umap_n_components + 2:
+    if unplaced.sum() < params.min_new_papers or len(pool) <= params.umap_n_components + 2:
         return None
     model = topic_model(params, len(pool))
     docs = keyphrase_docs(place.papers.iloc[pool])
@@ -272,7 +272,7 @@ def _found_topics(place: Placement, params: TopicParams) -> Any:
     for label in sorted(set(labels) - {-1}):
         members = pool[labels == label]
         new_members = members[unplaced[members]]
-        if len(new_members) < params.min_cluster_size:
+        if len(members) < params.min_cluster_size or len(new_members) < params.min_new_papers:
             continue
         topic_id = stable_id("t_", list(place.papers["paper_id"].iloc[members]))
         centroid = _normalise(place.vectors[members].mean(axis=0, keepdims=True))[0]

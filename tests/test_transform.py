@@ -3,7 +3,7 @@
 A small lake is built from a few days of the real HF daily-papers files (tests/dbt/lake_loader.py,
 a stand-in for the real ingest/tagging, with real MiniLM document embeddings): Mon 2025-06-02 ..
 Fri 06-06 for the first build (r1), the same data again (r1b), then Mon 06-09 .. Wed 06-11 added
-and the papers of one topic rewritten for the third (r2), so the last week and month are partial.
+(r2), so the last week and month are partial; finally the papers of one topic rewritten (r3).
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ class Builds:
     settings: Settings
     first: Path
     again: Path  # the same data once more, after the first run's registry was saved
-    second: Path  # three more days, and the papers of one topic rewritten
+    second: Path  # three more days
+    rewrite: Path  # the papers of the smallest topic rewritten (new texts)
     first_outcome: DbtOutcome
     again_outcome: DbtOutcome
     second_outcome: DbtOutcome
@@ -96,24 +97,24 @@ def _build(settings: Settings, run_id: str, save: bool) -> tuple[Path, DbtOutcom
     return candidate, outcome
 
 
-def _rewrite_smallest_topic(settings: Settings, first: Path) -> tuple[str, list[str]]:
+def _rewrite_smallest_topic(settings: Settings, built: Path) -> tuple[str, list[str]]:
     """Rewrite every paper of the smallest topic as a near copy of a paper of the largest."""
     sizes = _query(
-        first,
+        built,
         "select topic_id, n_papers from dim_topics where topic_id <> 't_unclustered' "
         "order by n_papers, topic_id",
     )
     (smallest, _), (largest, _) = sizes[0], sizes[-1]
     members = [r[0] for r in _query(
-        first, f"select paper_id from fct_paper_topics where is_primary and topic_id = '{smallest}'"
+        built, f"select paper_id from fct_paper_topics where is_primary and topic_id = '{smallest}'"
     )]
     title, abstract = _query(
-        first,
+        built,
         f"select title, abstract from dim_papers where primary_topic_id = '{largest}' "
         "order by paper_id limit 1",
     )[0]
     texts = {p: (f"{title} ({i})", f"{abstract} Version {i}.") for i, p in enumerate(members)}
-    rewrite_papers(settings.lake_path, texts, run_id="r2")
+    rewrite_papers(settings.lake_path, texts, run_id="r3")
     return smallest, members
 
 
@@ -132,10 +133,11 @@ def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Build
     first, first_outcome = _build(settings, "r1", save=True)
     again, again_outcome = _build(settings, "r1b", save=False)
     load_lake(settings.lake_path, _day_files(shared_data, LATER_DAYS), run_id="r2")
-    rewritten_topic, rewritten = _rewrite_smallest_topic(settings, first)
     second, second_outcome = _build(settings, "r2", save=True)
+    rewritten_topic, rewritten = _rewrite_smallest_topic(settings, second)
+    rewrite, _ = _build(settings, "r3", save=True)
     return Builds(
-        settings, first, again, second, first_outcome, again_outcome, second_outcome,
+        settings, first, again, second, rewrite, first_outcome, again_outcome, second_outcome,
         rewritten_topic, rewritten,
     )
 
@@ -300,9 +302,8 @@ def test_adding_days_moves_no_unchanged_paper_and_new_papers_join_or_found(
         }
     finally:
         con.close()
-    unchanged = set(before) - set(builds.rewritten)
-    assert unchanged and all(after[p] == before[p] for p in unchanged)
-    assert {placement[p] for p in unchanged} == {"kept"}
+    assert before and all(after[p] == before[p] for p in before)
+    assert {placement[p] for p in before} == {"kept"}
     new_papers = set(after) - set(before)
     assert len(new_papers) > 20
     joined = [p for p in new_papers if placement[p] == "joined"]
@@ -314,7 +315,7 @@ def test_adding_days_moves_no_unchanged_paper_and_new_papers_join_or_found(
 
 def test_a_paper_whose_text_changed_is_placed_again(builds: Builds) -> None:
     placements = _query(
-        builds.second,
+        builds.rewrite,
         "select paper_id, placement, topic_id from int_paper_topics_assigned where is_primary",
     )
     rewritten = {p: (how, topic) for p, how, topic in placements if p in builds.rewritten}
@@ -324,22 +325,30 @@ def test_a_paper_whose_text_changed_is_placed_again(builds: Builds) -> None:
 
 def test_a_topic_that_lost_all_its_papers_is_retired_never_reused(builds: Builds) -> None:
     topic = builds.rewritten_topic
-    assert _query(builds.second, f"select * from dim_topics where topic_id = '{topic}'") == []
+    assert _query(builds.rewrite, f"select * from dim_topics where topic_id = '{topic}'") == []
     assert _query(
-        builds.second, f"select * from fct_paper_topics where topic_id = '{topic}'"
+        builds.rewrite, f"select * from fct_paper_topics where topic_id = '{topic}'"
     ) == []
     registry = _query(
         builds.settings.lake_path,
         f"select retired_run_id from topic_registry where topic_id = '{topic}'",
     )
-    assert registry == [("r2",)]
+    assert registry == [("r3",)]
     live = _query(
         builds.settings.lake_path,
         "select count(*) from topic_registry where retired_run_id is null",
     )[0][0]
     assert live == _query(
-        builds.second, "select count(*) from dim_topics where topic_id <> 't_unclustered'"
+        builds.rewrite, "select count(*) from dim_topics where topic_id <> 't_unclustered'"
     )[0][0]
+    # papers whose text did not change stay where they were
+    con = duckdb.connect(str(builds.rewrite), read_only=True)
+    try:
+        con.execute("attach ? as second (read_only)", [str(builds.second)])
+        before, after = _primary(con, "second"), _primary(con, "main")
+    finally:
+        con.close()
+    assert all(after[p] == before[p] for p in set(before) - set(builds.rewritten))
 
 
 def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: Builds) -> None:

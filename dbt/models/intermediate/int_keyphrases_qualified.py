@@ -8,4 +8,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
     counted = dbt.ref("int_keyphrases_counted").df()
-    return qualify_keyphrases(counted, params.max_df, params.min_generic_papers)
+    abstracts = dbt.ref("stg_raw__papers").select("abstract").fetchall()
+    return qualify_keyphrases(
+        counted, [a for (a,) in abstracts], params.max_df, params.min_generic_papers
+    )
