@@ -37,7 +37,7 @@ LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
 CONTRACT = {
     "dim_papers": "paper_id arxiv_id title abstract authors published_at first_seen_at "
     "activity_date source sources upvotes num_comments categories source_keywords arxiv_url "
-    "hf_url n_keyphrases primary_topic_id",
+    "hf_url n_keyphrases primary_topic_id primary_theme_id",
     "fct_paper_keywords": "paper_id keyphrase surface_form score rank",
     "dim_topics": "topic_id label top_keyphrases n_papers first_seen_date last_seen_date "
     "parent_topic_id theme_id",
