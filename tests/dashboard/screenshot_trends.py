@@ -53,7 +53,11 @@ def shoot(settings: Settings, theme_rank: int) -> list[Path]:
             page.get_by_role("combobox", name="Drill into a theme's topics", exact=True).click()
             page.get_by_role("option", name=theme, exact=True).click()
             settle(page)
-            page.get_by_role("heading", name="Topics: papers per month (smoothed)").wait_for()
+            heading = page.get_by_role("heading", name="Topics: papers per month (smoothed)")
+            heading.wait_for()
+            # Streamlit scrolls inside its main block: a tall window shows the topic lines
+            page.set_viewport_size({"width": 1400, "height": 3200})
+            page.wait_for_timeout(2000)
             page.screenshot(path=str(shots[1]), full_page=True)
             browser.close()
     finally:
