@@ -105,7 +105,7 @@ class TopicSettings(BaseModel):
     loose_days: int = 90
     # themes: ward clustering of topic centroids into groups of about topics_per_theme;
     # a new topic joins an existing theme whose centroid is at least this similar
-    topics_per_theme: int = 12
+    topics_per_theme: int = 10
     theme_join_similarity: float = 0.75
     # secondary topics of a paper: at least this similar, at most max_topics_per_paper in all
     secondary_similarity: float = 0.75
