@@ -66,6 +66,10 @@ PRIMARY_KEYS = {
 }
 
 
+# the module's fixture runs four real dbt builds (about 4 minutes on a quiet machine); on a
+# shared, loaded one they need more than the suite's default 900 s
+pytestmark = pytest.mark.timeout(1800)
+
 # a measurement the tagger might rank first for a handful of papers: it must never be a label
 MEASUREMENT = ("2000b tokens", "2000B tokens")
 
