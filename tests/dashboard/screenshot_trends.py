@@ -51,6 +51,7 @@ def shoot(settings: Settings, theme_rank: int) -> list[Path]:
             settle(page)
             page.screenshot(path=str(shots[0]), full_page=True)
             page.get_by_role("combobox", name="Drill into a theme's topics", exact=True).click()
+            page.keyboard.type(theme)  # filter the options: the long list may not be rendered
             page.get_by_role("option", name=theme, exact=True).click()
             settle(page)
             heading = page.get_by_role("heading", name="Topics: papers per month (smoothed)")
