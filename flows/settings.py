@@ -114,8 +114,6 @@ class TopicSettings(BaseModel):
     # topic has no specific one ... but a keyphrase of at most min_generic_papers papers never is
     max_df: float = 0.02
     min_generic_papers: int = 10
-    # abstracts (a fixed sample) the boilerplate rule learns its word statistics from
-    boilerplate_sample: int = 2000
 
 
 class TransformSettings(BaseModel):

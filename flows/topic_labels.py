@@ -12,26 +12,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.tagging.phrase_quality import (
-    has_verb_tail,
-    is_measurement,
-    learn_boilerplate,
-    word_stats,
-)
+from flows.tagging.phrase_quality import has_verb_tail, is_measurement
 
 
 def qualify_keyphrases(
-    counted: pd.DataFrame, abstracts: list[str], max_df: float, min_generic_papers: int = 0
+    counted: pd.DataFrame, boilerplate: set[str], max_df: float, min_generic_papers: int = 0
 ) -> pd.DataFrame:
     """counted: keyphrase, surface_form, n_papers, document_frequency, idf (int_keyphrases_counted);
-    abstracts: the archive's texts the boilerplate is learned from (document frequencies).
+    boilerplate: the keyphrases int_keyphrases_boilerplate marks (learned from the archive).
 
     Adds is_measurement, has_verb_tail, is_boilerplate, is_generic, is_nameable and
     is_label_worthy.
     """
     frame = counted.copy()
-    phrase_df = dict(zip(frame["keyphrase"], frame["n_papers"].astype(int), strict=True))
-    boilerplate = {b.phrase for b in learn_boilerplate(phrase_df, word_stats(abstracts))}
     for column, test in (("is_measurement", is_measurement), ("has_verb_tail", has_verb_tail)):
         frame[column] = [
             bool(test(k) or test(s))

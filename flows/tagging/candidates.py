@@ -88,11 +88,10 @@ URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 def tokens_of(text: str) -> list[tuple[str, int, int]]:
     """The word tokens of ``text`` with their character offsets (URLs and e-mails skipped)."""
     spans = [m.span() for m in URL_RE.finditer(text)]
-    return [
-        (m.group(), m.start(), m.end())
-        for m in TOKEN_RE.finditer(text)
-        if not any(a <= m.start() < b for a, b in spans)
-    ]
+    tokens = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    if not spans:
+        return tokens
+    return [t for t in tokens if not any(a <= t[1] < b for a, b in spans)]
 
 
 @lru_cache(maxsize=500_000)
@@ -124,7 +123,7 @@ def token_class(token: str) -> str:
     lower = token.lower()
     if lower in STOP_WORDS or len(lower) < 2:
         return BREAK
-    if not any(c.isalpha() for c in lower):  # numbers, "61.23"
+    if not any(c.isalpha() for c in lower.removeprefix("sim")):  # "61.23", "\\sim25"
         return BREAK
     if is_measurement(token):  # "7B", "1.5TB", "16.3x", "32K-token": a fact, not a theme
         return BREAK
@@ -144,9 +143,11 @@ def token_class(token: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def is_plural_noun(token: str) -> bool:
-    """A plural common noun ("videos"): ends a phrase (English modifiers are singular)."""
-    if is_technical(token) or not token.islower():
+    """A plural common noun ("videos", "Models" in a title): ends a phrase (English
+    modifiers are singular)."""
+    if is_technical(token) or not (token.islower() or token.istitle()):
         return False
+    token = token.lower()
     if not token.endswith("s") or token.endswith(("ss", "us", "is")):
         return False
     pos = lexicon(token)
@@ -168,11 +169,21 @@ VERB_CONTEXT = _words(
 # Words that open a verb's object or complement and never continue a noun phrase: a plural
 # noun that can be a verb ("offers", "lags") is a verb when one follows it ("offers a", "lags
 # behind"); "training samples", "reward model outputs" stay nouns. ("to" and "such" follow
-# nouns too: "map images to", "models such as"; "to" counts only before a verb, below.)
+# nouns too: "models such as"; "to" counts only after a verb that takes an infinitive,
+# below: "aims to", but "uses large language models to predict".)
 VERB_FOLLOWERS = _words(
     """
     a an the its their his her our your my this these those it them us him how whether what
     both each every behind no any
+    """
+)
+
+
+# Verbs that take a to-infinitive (catenative verbs), as lemmas: "removal aims to erase".
+INFINITIVE_VERBS = _words(
+    """
+    aim seek tend fail need help struggle attempt strive want learn manage choose plan hope
+    continue begin start try promise refuse claim appear seem proceed intend prefer remain
     """
 )
 
@@ -198,7 +209,10 @@ def verb_before(token: str, next_token: str | None, after_next: str | None = Non
         return False
     lower, following = token.lower(), next_token.lower()
     if following == "to":
+        lemmas = lexicon(lower).get("VERB", ())
         if after_next is None or not is_base_verb(after_next):
+            return False
+        if not INFINITIVE_VERBS & set(lemmas):
             return False
     elif following not in VERB_FOLLOWERS:
         return False
@@ -214,6 +228,11 @@ def _verb_here(token: str, prev: str | None, sentence_start: bool) -> bool:
     if prev is not None and prev.lower() in VERB_CONTEXT:
         return True
     return sentence_start and lower.endswith("ing")  # "Building on this, ..."
+
+
+def _is_plural_acronym(token: str) -> bool:
+    """ "LLMs", "VLMs": a plural subject, so a verb may follow."""
+    return len(token) > 2 and token.endswith("s") and token[-2].isupper()
 
 
 def _next_words(
@@ -235,18 +254,20 @@ def phrase_runs(text: str) -> Iterator[list[tuple[str, int]]]:
     tokens = tokens_of(text)
     nexts = _next_words(text, tokens)
     for index, (token, start, end) in enumerate(tokens):
-        gap = text[prev_end:start] if prev_end is not None else ""
-        sentence_start = prev_end is None or any(c in gap for c in ".!?:;")
+        gap = text[prev_end:start].strip() if prev_end is not None else ""
+        sentence_start = prev_end is None or (bool(gap) and any(c in gap for c in ".!?:;"))
         prev, prev_token, prev_end = prev_token, token, end
-        if gap.strip():  # punctuation between tokens breaks the run
+        if gap:  # punctuation between tokens breaks the run
             if run:
                 yield run
             run = []
-        after_plural = prev is not None and is_plural_noun(prev) and not gap.strip()
+        after_plural = (
+            prev is not None and not gap and (is_plural_noun(prev) or _is_plural_acronym(prev))
+        )
         verb_after_subject = after_plural and "VERB" in lexicon(token.lower())
         if (
             token_class(token) == BREAK
-            or verb_after_subject  # "models exhibit", "videos benefit"
+            or verb_after_subject  # "models exhibit", "videos benefit", "LLMs struggle"
             or _verb_here(token, prev, sentence_start)
             or (run and verb_before(token, *nexts[index]))  # "removal aims to improve"
         ):

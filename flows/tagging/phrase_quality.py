@@ -25,12 +25,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import quantiles
+
+import pyarrow as pa
 
 from flows.claims.quantities import find_quantities
 from flows.tagging.candidates import (
     STOP_WORDS,
+    TOKEN_RE,
     is_noun_or_verb,
+    is_plural_noun,
     lexicon,
     tokens_of,
     verb_before,
@@ -182,10 +185,13 @@ class WordStats:
         return idf - poisson_idf
 
 
-def fold(word: str) -> list[str]:
-    """The words of one token as canonical forms write them ("Challenges" -> ["challenge"],
-    "cost-effective" -> ["cost", "effective"])."""
-    return [singular(part) for part in word.lower().split("-") if part]
+@lru_cache(maxsize=500_000)
+def fold(token: str) -> tuple[str, ...]:
+    """The words of one token as canonical forms write them: lower case, hyphen parts apart,
+    plural nouns singular ("Challenges" -> ("challenge",), "cost-effective" -> ("cost",
+    "effective"); "limited" stays)."""
+    parts = (part for part in token.lower().split("-") if part)
+    return tuple(singular(p) if is_plural_noun(p) else p for p in parts)
 
 
 def word_stats(texts: Iterable[str]) -> WordStats:
@@ -195,7 +201,7 @@ def word_stats(texts: Iterable[str]) -> WordStats:
     n_docs = 0
     for text in texts:
         n_docs += 1
-        words = [w for token, _, _ in tokens_of(text or "") for w in fold(token)]
+        words = [w for token in TOKEN_RE.findall(text or "") for w in fold(token)]
         cf.update(words)
         df.update(set(words))
     return WordStats(n_docs, dict(df), dict(cf))
@@ -203,31 +209,31 @@ def word_stats(texts: Iterable[str]) -> WordStats:
 
 @dataclass(frozen=True)
 class BoilerplateRule:
-    """The thresholds of ``learn_boilerplate``. Both burstiness cut-offs are quantiles of the
-    corpus's own common words, so the rule carries no number tuned to one archive."""
+    """The thresholds of ``learn_boilerplate``. Residual IDF is the log2 ratio of the DF a
+    Poisson spread predicts to the observed DF, so its cut-offs read the same in any archive:
+    0.5 bit = the word is in at least 71% (1/sqrt 2) of the documents a Poisson spread of its
+    occurrences would reach, 0.25 bit = 84%."""
 
     min_word_df: float = 0.005  # a common word is in at least 0.5% of the documents
-    mean_quantile: float = 0.5  # the phrase's mean residual IDF at most the median word's
-    max_quantile: float = 0.75  # and none of its words above the upper quartile
+    max_word_spread: float = 0.5  # no word of the phrase above this residual IDF (bits)
+    max_mean_spread: float = 0.25  # and their mean at most this
 
 
 @dataclass(frozen=True)
 class Boilerplate:
     phrase: str
     n_docs: int  # the phrase's document frequency, as given
-    mean_residual_idf: float
+    mean_residual_idf: float  # over its words, in bits
 
 
-def burstiness_cutoffs(stats: WordStats, rule: BoilerplateRule) -> tuple[float, float]:
-    """(mean, max) residual-IDF cut-offs: quantiles over the corpus's common words."""
-    floor = rule.min_word_df * stats.n_docs
-    values = sorted(
-        stats.residual_idf(w) for w, df in stats.df.items() if df >= floor and w.isalpha()
-    )
-    if len(values) < 4:
-        return -math.inf, -math.inf
-    cuts = quantiles(values, n=100, method="inclusive")
-    return cuts[round(rule.mean_quantile * 100) - 1], cuts[round(rule.max_quantile * 100) - 1]
+def phrase_spread(phrase: str, stats: WordStats, min_word_df: float) -> list[float] | None:
+    """The residual IDF of each word of ``phrase`` (stop words aside); None when a word is not
+    common (in fewer than ``min_word_df`` of the documents): a rare word is specific."""
+    words = [w for token in phrase.split() for w in fold(token) if w not in STOP_WORDS]
+    floor = min_word_df * stats.n_docs
+    if not words or any(stats.df.get(w, 0) < floor for w in words):
+        return None
+    return [stats.residual_idf(w) for w in words]
 
 
 def learn_boilerplate(
@@ -238,31 +244,55 @@ def learn_boilerplate(
     A phrase is boilerplate when every word of it is *common* (in at least ``min_word_df`` of
     the archive's documents) and *spread evenly*: abstracts about any subject use it about
     once, as a Poisson draw would, instead of clustering in a few documents that repeat it.
-    The spread is the residual IDF of each word (``WordStats.residual_idf``); a phrase
-    qualifies when its words' mean residual IDF is at most the median of the archive's
-    common words and none of them is above the upper quartile. Why this holds:
+    The spread is the residual IDF of each word (``WordStats.residual_idf``, Church & Gale
+    1995): no word above ``max_word_spread`` bits and their mean at most ``max_mean_spread``.
+    Why this holds:
 
     - "substantial challenges", "remarkable progress", "significant improvements" are made of
       words every kind of paper writes once ("substantial" is in 7.9% of the abstracts, with a
-      residual IDF of 0.01 bits): they say nothing about what the paper is about;
-    - a theme's words are bursty: a paper about video says "video" 3.6 times on average, so
-      "video generation" is no boilerplate however common it is;
+      residual IDF of 0.01 bit): they say nothing about what a paper is about;
+    - a theme's words are bursty: a paper about video says "video" 3.6 times on average
+      (1.45 bits), so "video generation" is no boilerplate however common it is;
     - a rare word is specific by itself, so one rare word keeps a phrase out;
-    - the cut-offs are quantiles of the archive's own words, so the rule re-learns itself
-      when the archive changes, and no phrase list is typed by hand.
-    Single words qualify too ("challenge", "progress").
+    - the statistics are the archive's own, re-learnt on every run: no phrase list is typed
+      by hand, and a word that becomes a theme (bursty) leaves the list by itself.
+
+    Single words qualify too ("challenge", "progress"). Generic phrases of the field ("large
+    language model": every word common and evenly spread in an LLM archive) qualify as well:
+    they carry no topic either.
     """
     rule = rule or BoilerplateRule()
-    mean_cut, max_cut = burstiness_cutoffs(stats, rule)
-    floor = rule.min_word_df * stats.n_docs
     found: list[Boilerplate] = []
     for phrase, n_docs in phrase_df.items():
-        words = [w for token in phrase.split() for w in fold(token) if w not in STOP_WORDS]
-        if not words or any(stats.df.get(w, 0) < floor for w in words):
+        spread = phrase_spread(phrase, stats, rule.min_word_df)
+        if spread is None:
             continue
-        spread = [stats.residual_idf(w) for w in words]
         mean = sum(spread) / len(spread)
-        if mean <= mean_cut and max(spread) <= max_cut:
+        if max(spread) <= rule.max_word_spread and mean <= rule.max_mean_spread:
             found.append(Boilerplate(phrase, n_docs, round(mean, 4)))
     found.sort(key=lambda b: (-b.n_docs, b.phrase))
     return found
+
+
+def boilerplate_table(
+    texts: Iterable[str], phrase_df: Mapping[str, int], rule: BoilerplateRule | None = None
+) -> pa.Table:
+    """One row per phrase of ``phrase_df``: ``keyphrase``, ``n_papers``,
+    ``mean_residual_idf`` (null when a word of it is rare), ``is_boilerplate``; word
+    statistics from ``texts`` (the dbt model ``int_keyphrases_boilerplate``)."""
+    rule = rule or BoilerplateRule()
+    stats = word_stats(texts)
+    boilerplate = {b.phrase for b in learn_boilerplate(phrase_df, stats, rule)}
+    phrases = list(phrase_df)
+    means = []
+    for phrase in phrases:
+        spread = phrase_spread(phrase, stats, rule.min_word_df)
+        means.append(None if spread is None else round(sum(spread) / len(spread), 4))
+    return pa.table(
+        {
+            "keyphrase": pa.array(phrases, pa.string()),
+            "n_papers": pa.array([phrase_df[p] for p in phrases], pa.int64()),
+            "mean_residual_idf": pa.array(means, pa.float64()),
+            "is_boilerplate": pa.array([p in boilerplate for p in phrases], pa.bool_()),
+        }
+    )

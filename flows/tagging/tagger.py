@@ -39,7 +39,7 @@ from flows.tagging.keyphrases import DocCandidates, compose_text, doc_candidates
 from flows.tagging.ranking import Keyphrase
 
 # Bump when candidate extraction, canonical forms or ranking change: it re-tags every paper.
-TAGGER_VERSION = "1"
+TAGGER_VERSION = "2"
 
 STATUS_TAGGED = "tagged"
 STATUS_EMPTY = "empty"  # no abstract

@@ -1,0 +1,31 @@
+"""Which canonical keyphrases are boilerplate: every word common over the archive and spread
+evenly (flows.tagging.phrase_quality.learn_boilerplate, learned from this archive's abstracts
+on every build; no hand-typed list)."""
+
+from flows.tagging.keyphrases import compose_text
+from flows.tagging.phrase_quality import boilerplate_table
+
+
+def _arrow(relation):
+    table = relation.arrow()
+    return table.read_all() if hasattr(table, "read_all") else table  # newer DuckDB: a reader
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    papers = _arrow(dbt.ref("stg_raw__papers").select("title, abstract"))
+    keyphrases = _arrow(dbt.ref("int_keyphrases_counted").select("keyphrase, n_papers"))
+    texts = (
+        compose_text(title or "", abstract or "")
+        for title, abstract in zip(
+            papers.column("title").to_pylist(), papers.column("abstract").to_pylist(), strict=True
+        )
+    )
+    phrase_df = dict(
+        zip(
+            keyphrases.column("keyphrase").to_pylist(),
+            keyphrases.column("n_papers").to_pylist(),
+            strict=True,
+        )
+    )
+    return boilerplate_table(texts, phrase_df)
