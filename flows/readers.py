@@ -150,6 +150,49 @@ def list_topics(settings: Settings) -> pd.DataFrame:
     )
 
 
+def list_themes(settings: Settings) -> pd.DataFrame:
+    """Themes (groups of related topics), largest first."""
+    return fetch_df(
+        settings,
+        """
+        select theme_id, label, n_topics, n_papers, first_seen_date, last_seen_date,
+               array_to_string(top_keyphrases, ', ') as top_keyphrases
+        from dim_themes
+        order by n_papers desc, label
+        """,
+    )
+
+
+def theme_topics(settings: Settings, theme_id: str) -> pd.DataFrame:
+    """The topics of one theme, largest first."""
+    return fetch_df(
+        settings,
+        """
+        select topic_id, label, n_papers, first_seen_date, last_seen_date,
+               array_to_string(top_keyphrases, ', ') as top_keyphrases
+        from dim_topics where theme_id = ?
+        order by n_papers desc, label
+        """,
+        [theme_id],
+    )
+
+
+def theme_trends(settings: Settings, theme_ids: Sequence[str], grain: str) -> pd.DataFrame:
+    """Papers, share and change per window for the given themes (oldest window first)."""
+    return fetch_df(
+        settings,
+        """
+        select t.theme_id, d.label, t.window_start, t.window_end, t.n_papers, t.share,
+               t.upvotes, t.prev_n_papers, t.change_abs, t.change_pct, t.zscore_8,
+               t.is_emerging, t.is_partial_window
+        from fct_theme_trends t join dim_themes d using (theme_id)
+        where t.grain = ? and list_contains(?::varchar[], t.theme_id)
+        order by t.window_start, d.label
+        """,
+        [check_grain(grain), list(theme_ids)],
+    )
+
+
 def topic_trends(settings: Settings, topic_ids: Sequence[str], grain: str) -> pd.DataFrame:
     """Papers, share and change per window for the given topics (oldest window first)."""
     return fetch_df(

@@ -91,32 +91,37 @@ class TaggingSettings(BaseModel):
 
 
 class TopicSettings(BaseModel):
-    """How flows.topics groups papers into topics (passed to dbt as the var `topics`)."""
+    """How flows.topics finds topics and themes (passed to dbt as the var `topics`)."""
 
-    # keyphrases used by more than this fraction of papers are generic: no weight in clustering
-    max_df: float = 0.02
-    # ... but a keyphrase used by at most this many papers is never generic (small corpora)
-    min_generic_papers: int = 10
-    # weight of a keyphrase in a paper's vector: idf ** idf_power
-    idf_power: float = 1.0
-    # share of a paper's vector that comes from the words of its keyphrases (hashed, IDF
-    # weighted) rather than from their embeddings: shared specific words ("kv cache") bind
-    lexical_weight: float = 0.5
-    lexical_features: int = 2048
-    # ward clustering cuts the tree into (papers / target_size) groups of similar size; other
-    # linkages ("average", "complete") merge groups down to merge_similarity (cosine)
-    linkage: str = "ward"
-    target_size: int = 15
-    merge_similarity: float = 0.7
-    # a new paper joins an existing topic when its centroid is at least this similar
-    assign_similarity: float = 0.35
-    # smallest group that becomes a topic (smaller groups join their nearest topic)
-    min_size: int = 4
+    # BERTopic's UMAP over the MiniLM document embeddings; random_state makes a fit
+    # deterministic (UMAP then runs single-threaded)
+    umap_n_neighbors: int = 15
+    umap_n_components: int = 5
+    umap_min_dist: float = 0.0
+    random_state: int = 42
+    # BERTopic's HDBSCAN (tuned on the dev half of benchmarks/theme_groups): a cluster of the
+    # pool founds a topic when it has this many papers, at least min_new_papers of them unplaced
+    min_cluster_size: int = 5
+    min_samples: int | None = None
+    cluster_selection_method: str = "eom"
+    min_new_papers: int = 3
+    # a paper joins an existing topic when the topic's centroid is at least this similar
+    # (cosine of MiniLM document embeddings: half of a topic's own papers are above 0.78, 90%
+    # above 0.67); below it the paper is loose
+    assign_similarity: float = 0.7
+    # loose papers of the last loose_days days help found new topics (they keep their own)
+    loose_days: int = 90
+    # themes: ward clustering of topic centroids into groups of about topics_per_theme;
+    # a new topic joins an existing theme whose centroid is at least this similar
+    topics_per_theme: int = 10
+    theme_join_similarity: float = 0.75
     # secondary topics of a paper: at least this similar, at most max_topics_per_paper in all
-    secondary_similarity: float = 0.45
+    secondary_similarity: float = 0.75
     max_topics_per_paper: int = 3
-    # topics whose centroids are this similar share a parent topic
-    parent_similarity: float = 0.5
+    # keyphrases used by more than this fraction of papers are generic: a label only when a
+    # topic has no specific one ... but a keyphrase of at most min_generic_papers papers never is
+    max_df: float = 0.02
+    min_generic_papers: int = 10
 
 
 class RisingSettings(BaseModel):

@@ -1,30 +1,42 @@
-"""Topics: groups of papers about the same thing, with ids that stay stable across runs.
+"""Topics and themes: BERTopic over the cached document embeddings, with ids stable across runs.
 
-A paper's vector joins two views of its keyphrases: the IDF-weighted mean of their embeddings
-(centred, so the common direction of the embedding space does not make every paper look alike)
-and a hashed, IDF-weighted bag of their words and word pairs (papers sharing "kv cache" or
-"text-to-sql" bind). Keyphrases used by more than ``max_df`` of the papers ("large language
-models", "efficiency") get no weight, so the specific ones drive the grouping. Papers are grouped
-by ward clustering into groups of about ``target_size``; a group of at least ``min_size`` papers
-becomes a topic whose centroid is the mean of its members. Every paper is then assigned to its
-nearest centroid (its primary topic), plus up to ``max_topics_per_paper - 1`` secondary topics
-that are close too (``secondary_similarity``).
+Input: one MiniLM document embedding per paper (the tagger's ``doc_embeddings`` cache, copied
+into the candidate by ``flows.transform``), the paper's ``content_hash`` and its keyphrases.
 
-Stability: ``topic_registry`` (lake) keeps each topic's id and centroid; ``topic_assignments``
-keeps each paper's primary topic with a signature of the keyphrases it was assigned from. On the
-next run known papers keep their topic, new papers join the nearest existing topic when it is
-close enough (``assign_similarity``), and only the remaining papers are clustered, so that only
-genuinely new themes become new topics. Topic ids are a hash of the founding members, so the same
-data gives the same ids.
+Placing papers (``place_papers``), against the registry of the last published run:
 
-The dbt Python models in ``dbt/models/intermediate`` call these plain functions.
+1. a known paper whose ``content_hash`` is unchanged keeps its topic (while the topic lives);
+2. any other paper joins the nearest registry topic when its centroid is at least
+   ``assign_similarity`` close (cosine);
+3. the rest, with the *loose* papers of the last ``loose_days`` (papers that were placed below
+   ``assign_similarity`` before), form the pool. BERTopic (UMAP with a fixed ``random_state``,
+   HDBSCAN with ``min_cluster_size``) clusters the pool; a cluster with at least
+   ``min_new_papers`` unplaced papers founds a new topic, id ``t_`` + hash of its members.
+   Loose papers help found it but keep their topic: no unchanged paper ever moves;
+4. pool papers no new topic took join their nearest topic (loose when it is not close).
+
+On the first run the registry is empty, so step 3 is a plain BERTopic fit of every paper with
+its outliers reduced to the nearest topic centroid. Nothing is quadratic in papers: similarities
+are computed per chunk against the topic centroids only.
+
+Themes (``assign_themes``): registry topics keep their theme; a new topic joins the nearest theme
+when at least ``theme_join_similarity`` close; the remaining topics are grouped by ward
+clustering of their centroids (about ``topics_per_theme`` each) into new themes, id ``h_`` +
+hash of the founding topics. A topic's id never changes meaning; a topic with no papers left is
+retired (kept in the registry, never reused).
+
+The dbt Python models in ``dbt/models/intermediate`` call these functions; the fitted BERTopic
+model and a manifest (versions, parameters, counts) are saved per run (``save_run_model``).
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import re
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,27 +44,43 @@ import pandas as pd
 
 from flows.settings import TopicSettings as TopicParams
 
-# The lake tables that keep topics stable (created by flows.transform when missing).
+# The lake tables that keep topics and themes stable (created by flows.transform when missing).
 REGISTRY_DDL = """
 create table if not exists topic_registry (
     topic_id varchar primary key,
     label varchar not null,
     centroid float[] not null,
+    theme_id varchar,
     top_keyphrases varchar[],
-    parent_topic_id varchar,
     first_run_id varchar not null,
     last_run_id varchar not null,
+    retired_run_id varchar,            -- set when the topic lost all its papers
+    updated_at timestamptz not null default current_timestamp
+);
+create table if not exists theme_registry (
+    theme_id varchar primary key,
+    label varchar not null,
+    centroid float[] not null,
+    first_run_id varchar not null,
+    last_run_id varchar not null,
+    retired_run_id varchar,
     updated_at timestamptz not null default current_timestamp
 );
 create table if not exists topic_assignments (
     paper_id varchar primary key,
     topic_id varchar not null,
-    signature varchar not null,        -- hash of the keyphrases the paper was assigned from
+    content_hash varchar not null,     -- the text the paper was placed from
+    similarity double not null,        -- cosine to the topic centroid when placed
+    is_loose boolean not null,         -- placed below assign_similarity (may help found a topic)
+    activity_date date,
     run_id varchar not null
 );
 """
+# columns that tell an older registry layout (keyphrase-space centroids) from this one
+REGISTRY_MARKERS = {"topic_assignments": "content_hash", "topic_registry": "retired_run_id"}
 
 UNCLUSTERED_TOPIC_ID = "t_unclustered"
+PLACED_COLUMNS = ["paper_id", "topic_id", "weight", "is_primary", "is_loose", "placement"]
 
 
 def params_from_config(raw: dict | str | None) -> TopicParams:
@@ -98,269 +126,363 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def signature(keyphrases: list[str]) -> str:
-    return hashlib.sha1("\x1f".join(sorted(keyphrases)).encode()).hexdigest()[:16]
-
-
-def paper_vectors(
-    paper_keywords: pd.DataFrame,
-    embeddings: pd.DataFrame,
-    max_df: float,
-    idf_power: float = 1.0,
-    min_generic_papers: int = 10,
-    lexical_weight: float = 0.0,
-    lexical_features: int = 2048,
-) -> pd.DataFrame:
-    """One unit vector per paper from its keyphrases.
-
-    paper_keywords: paper_id, keyphrase, score; embeddings: keyphrase, embedding.
-    Returns paper_id, signature, vector (papers whose keyphrases have no embedding get none).
-    """
-    kw = paper_keywords[["paper_id", "keyphrase", "score"]].copy()
-    n_papers = kw["paper_id"].nunique()
-    if n_papers == 0:
-        return pd.DataFrame({"paper_id": [], "signature": [], "vector": []})
-    df = kw.groupby("keyphrase")["paper_id"].nunique()
-    idf = np.log((1 + n_papers) / (1 + df)) + 1.0
-    # generic phrases carry no weight (in small corpora only those used by many papers)
-    generic = df > max(max_df * n_papers, min_generic_papers)
-    idf[generic] = 0.0
-    kw["weight"] = kw["keyphrase"].map(idf).astype(float) ** idf_power
-    embeddings = embeddings.drop_duplicates("keyphrase")
-    emb_index = {p: i for i, p in enumerate(embeddings["keyphrase"])}
-    emb_matrix = _stack(embeddings["embedding"]) if len(embeddings) else None
-    kw = kw[kw["keyphrase"].isin(emb_index)]
-    # a paper whose phrases are all generic still gets a vector from them (equal weights)
-    only_generic = kw.groupby("paper_id")["weight"].transform("sum") == 0
-    kw.loc[only_generic, "weight"] = 1.0
-    from scipy.sparse import csr_matrix
-
-    phrases = sorted(kw["keyphrase"].unique())
-    papers = sorted(kw["paper_id"].unique())
-    if not phrases:
-        return pd.DataFrame({"paper_id": [], "signature": [], "vector": []})
-    matrix = emb_matrix[[emb_index[p] for p in phrases]]
-    weights = csr_matrix(
-        (
-            kw["weight"].to_numpy(dtype=np.float32),
-            (
-                pd.Categorical(kw["paper_id"], categories=papers).codes,
-                pd.Categorical(kw["keyphrase"], categories=phrases).codes,
-            ),
-        ),
-        shape=(len(papers), len(phrases)),
-    )
-    # centre the phrase embeddings: sentence-embedding spaces share one common direction that
-    # makes every mean of phrases look alike
-    matrix = _normalise(matrix - matrix.mean(axis=0, keepdims=True))
-    vectors = _normalise(np.asarray(weights @ matrix))
-    if lexical_weight > 0:
-        lexical = _lexical_vectors(
-            kw, papers, generic, lexical_features, max_df, min_generic_papers
-        )
-        vectors = _normalise(
-            np.hstack([np.sqrt(1 - lexical_weight) * vectors, np.sqrt(lexical_weight) * lexical])
-        )
-    sigs = paper_keywords.groupby("paper_id")["keyphrase"].apply(lambda s: signature(list(s)))
-    keep = np.linalg.norm(vectors, axis=1) > 0
-    rows = [(paper_id, sigs[paper_id], vectors[i]) for i, paper_id in enumerate(papers) if keep[i]]
-    out = pd.DataFrame(rows, columns=["paper_id", "signature", "vector"])
-    return out.sort_values("paper_id", ignore_index=True)
-
-
-def _words(phrase: str) -> list[str]:
-    words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9]+", phrase)]
-    return [w for w in words if len(w) > 1]
-
-
-def _lexical_vectors(
-    kw: pd.DataFrame,
-    papers: list[str],
-    generic_phrases: pd.Series,
-    n_features: int,
-    max_df: float,
-    min_generic_papers: int,
-) -> np.ndarray:
-    """Hashed bag of the words and word pairs of a paper's non-generic keyphrases, IDF weighted.
-
-    Hashing keeps the feature space fixed across runs, so registry centroids stay comparable.
-    """
-    from sklearn.feature_extraction import FeatureHasher
-
-    generic = set(generic_phrases[generic_phrases].index)
-    features: dict[str, set[str]] = {p: set() for p in papers}
-    for paper_id, phrase in zip(kw["paper_id"], kw["keyphrase"], strict=True):
-        if phrase in generic:
-            continue
-        words = _words(phrase)
-        features[paper_id].update(words)
-        features[paper_id].update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-    hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
-    counts = hasher.transform([sorted(features[p]) for p in papers]).tocsc()
-    counts.data[:] = 1.0
-    df = np.asarray(counts.sum(axis=0)).ravel()
-    n = len(papers)
-    idf = np.log((1 + n) / (1 + df)) + 1.0
-    idf[df > max(max_df * n, min_generic_papers)] = 0.0  # generic words ("model", "language")
-    idf[df < 2] = 0.0  # a word no other paper has cannot bind papers
-    return _normalise(np.asarray(counts.multiply(idf[None, :]).todense(), dtype=np.float32))
-
-
-def cluster(
-    vectors: np.ndarray, merge_similarity: float, linkage: str = "average", target_size: int = 15
-) -> np.ndarray:
-    """Agglomerative clusters of unit vectors; deterministic for the same input order.
-
-    ward: cut into len(vectors) / target_size groups of similar size; other linkages: merge on
-    cosine similarity down to merge_similarity.
-    """
-    n = len(vectors)
-    if n < 2:
-        return np.zeros(n, dtype=int)
-    from sklearn.cluster import AgglomerativeClustering
-
-    if linkage == "ward":
-        if vectors.shape[1] > 256 and n > 256:
-            # ward on the main directions: the same groups, a fraction of the time
-            from sklearn.decomposition import PCA
-
-            vectors = PCA(n_components=256, svd_solver="randomized", random_state=0).fit_transform(
-                vectors
-            )
-        model = AgglomerativeClustering(
-            n_clusters=max(1, round(n / max(target_size, 1))), linkage="ward"
-        )
-    else:
-        model = AgglomerativeClustering(
-            n_clusters=None,
-            metric="cosine",
-            linkage=linkage,
-            distance_threshold=1.0 - merge_similarity,
-        )
-    return model.fit_predict(vectors)
-
-
-def topic_id_for(member_ids: list[str]) -> str:
-    return "t_" + hashlib.sha1("\x1f".join(sorted(member_ids)).encode()).hexdigest()[:10]
-
-
 def _stack(values) -> np.ndarray:  # noqa: ANN001
+    if len(values) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
     return np.vstack([np.asarray(v, dtype=np.float32) for v in values])
 
 
-def _previous_primary(
-    vectors: pd.DataFrame, assignments: pd.DataFrame, topic_ids: set[str]
-) -> pd.Series:
-    """paper_id -> topic_id for papers assigned before from the same keyphrases."""
-    if assignments.empty:
-        return pd.Series(dtype=object)
-    merged = vectors[["paper_id", "signature"]].merge(assignments, on=["paper_id", "signature"])
-    merged = merged[merged["topic_id"].isin(topic_ids)]
-    return merged.set_index("paper_id")["topic_id"]
+def stable_id(prefix: str, member_ids: list[str]) -> str:
+    return prefix + hashlib.sha1("\x1f".join(sorted(member_ids)).encode()).hexdigest()[:10]
 
 
-def build_topics(
-    vectors: pd.DataFrame,
+def nearest(
+    vectors: np.ndarray, centroids: np.ndarray, k: int = 1, chunk: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and cosine similarities of the k nearest centroids of each (unit) vector.
+
+    Computed per chunk of vectors, so memory stays chunk x topics whatever the corpus size.
+    """
+    n, k = len(vectors), min(k, len(centroids))
+    idx = np.zeros((n, k), dtype=np.int64)
+    sims = np.zeros((n, k), dtype=np.float32)
+    if n == 0 or k == 0:
+        return idx, sims
+    centroids = _normalise(centroids)
+    for start in range(0, n, chunk):
+        block = vectors[start : start + chunk] @ centroids.T
+        # stable order: highest similarity, ties by centroid position
+        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        idx[start : start + chunk] = order
+        sims[start : start + chunk] = np.take_along_axis(block, order, axis=1)
+    return idx, sims
+
+
+def centroids_of(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique labels, unit mean vector per label) without any pairwise matrix."""
+    keys, inverse = np.unique(labels, return_inverse=True)
+    sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, inverse, vectors)
+    return keys, _normalise(sums).astype(np.float32)
+
+
+@dataclass
+class Placement:
+    """Papers (sorted by id) with their unit vectors and the topic each is placed in so far."""
+
+    papers: pd.DataFrame  # paper_id, content_hash, activity_date, keyphrases
+    vectors: np.ndarray
+    topic: np.ndarray  # topic id per paper ('' = not placed yet)
+    similarity: np.ndarray
+    how: np.ndarray  # kept | joined | founded | nearest
+    loose_pool: np.ndarray  # loose papers of earlier runs that may help found topics
+
+
+def _initial_placement(
+    papers: pd.DataFrame, registry: pd.DataFrame, assignments: pd.DataFrame, params: TopicParams
+) -> tuple[Placement, pd.DataFrame]:
+    """Steps 1 and 2: known papers keep their topic, others join a close registry topic."""
+    papers = papers.sort_values("paper_id", ignore_index=True)
+    vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
+    active = registry[registry["retired_run_id"].isna()].sort_values("topic_id", ignore_index=True)
+    n = len(papers)
+    topic = np.full(n, "", dtype=object)
+    similarity = np.zeros(n, dtype=np.float32)
+    how = np.full(n, "", dtype=object)
+    loose_pool = np.zeros(n, dtype=bool)
+    if len(assignments):
+        known = papers[["paper_id", "content_hash"]].merge(
+            assignments, on=["paper_id", "content_hash"], how="left"
+        )
+        keep = known["topic_id"].isin(set(active["topic_id"])).to_numpy()
+        topic[keep] = known.loc[keep, "topic_id"].to_numpy()
+        similarity[keep] = known.loc[keep, "similarity"].to_numpy(dtype=np.float32)
+        how[keep] = "kept"
+        horizon = _loose_horizon(papers, params)
+        loose_pool = keep & known["is_loose"].fillna(False).to_numpy(dtype=bool)
+        loose_pool &= (pd.to_datetime(papers["activity_date"]) >= horizon).to_numpy()
+    rest = np.flatnonzero(how == "")
+    if len(rest) and len(active):
+        idx, sims = nearest(vectors[rest], _stack(active["centroid"]))
+        close = sims[:, 0] >= params.assign_similarity
+        topic[rest[close]] = active["topic_id"].to_numpy()[idx[close, 0]]
+        similarity[rest[close]] = sims[close, 0]
+        how[rest[close]] = "joined"
+    return Placement(papers, vectors, topic, similarity, how, loose_pool), active
+
+
+def _loose_horizon(papers: pd.DataFrame, params: TopicParams) -> pd.Timestamp:
+    latest = pd.to_datetime(papers["activity_date"]).max()
+    if pd.isna(latest):
+        return pd.Timestamp(date.min)
+    return latest - timedelta(days=params.loose_days)
+
+
+def keyphrase_docs(papers: pd.DataFrame) -> list[str]:
+    """One document per paper for BERTopic's c-TF-IDF: its keyphrases, one token each."""
+    return ["\x1f".join(k) if len(k) else "" for k in papers["keyphrases"]]
+
+
+def split_keyphrases(doc: str) -> list[str]:
+    """The analyzer of the keyphrase documents (module-level so the model pickles)."""
+    return [k for k in doc.split("\x1f") if k]
+
+
+def topic_model(params: TopicParams, n_docs: int) -> Any:
+    """BERTopic with UMAP (fixed random_state) and HDBSCAN, on precomputed embeddings."""
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    umap = UMAP(
+        n_neighbors=max(2, min(params.umap_n_neighbors, n_docs - 1)),
+        n_components=params.umap_n_components,
+        min_dist=params.umap_min_dist,
+        metric="cosine",
+        random_state=params.random_state,
+        low_memory=True,
+    )
+    hdbscan = HDBSCAN(
+        min_cluster_size=params.min_cluster_size,
+        min_samples=params.min_samples,
+        metric="euclidean",
+        cluster_selection_method=params.cluster_selection_method,
+        prediction_data=True,
+    )
+    vectorizer = CountVectorizer(analyzer=split_keyphrases)
+    return BERTopic(
+        umap_model=umap,
+        hdbscan_model=hdbscan,
+        vectorizer_model=vectorizer,
+        calculate_probabilities=False,
+    )
+
+
+def _found_topics(place: Placement, params: TopicParams) -> Any:
+    """Step 3: cluster the pool; clusters with enough unplaced papers found new topics."""
+    unplaced = place.how == ""
+    pool = np.flatnonzero(unplaced | place.loose_pool)
+    if unplaced.sum() < params.min_new_papers or len(pool) <= params.umap_n_components + 2:
+        return None
+    model = topic_model(params, len(pool))
+    docs = keyphrase_docs(place.papers.iloc[pool])
+    labels = np.asarray(model.fit_transform(docs, embeddings=place.vectors[pool])[0])
+    founded = {}
+    for label in sorted(set(labels) - {-1}):
+        members = pool[labels == label]
+        new_members = members[unplaced[members]]
+        if len(members) < params.min_cluster_size or len(new_members) < params.min_new_papers:
+            continue
+        topic_id = stable_id("t_", list(place.papers["paper_id"].iloc[members]))
+        centroid = _normalise(place.vectors[members].mean(axis=0, keepdims=True))[0]
+        sims = place.vectors[new_members] @ centroid
+        place.topic[new_members] = topic_id
+        place.similarity[new_members] = sims
+        place.how[new_members] = "founded"
+        founded[int(label)] = topic_id
+    model.papertrends_founded = founded  # BERTopic topic number -> our topic id
+    return model
+
+
+def _place_leftovers(place: Placement) -> None:
+    """Step 4: papers no topic took join the nearest centroid of this run's topics."""
+    left = np.flatnonzero(place.how == "")
+    if not len(left):
+        return
+    placed = place.how != ""
+    if not placed.any():  # a tiny first corpus without any cluster: one topic for all
+        place.topic[:] = stable_id("t_", list(place.papers["paper_id"]))
+        place.how[:] = "founded"
+        _, centroids = centroids_of(place.vectors, place.topic.astype(str))
+        place.similarity[:] = place.vectors @ centroids[0]
+        return
+    keys, centroids = centroids_of(place.vectors[placed], place.topic[placed].astype(str))
+    idx, sims = nearest(place.vectors[left], centroids)
+    place.topic[left] = keys[idx[:, 0]]
+    place.how[left] = "nearest"
+    place.similarity[left] = sims[:, 0]
+
+
+def place_papers(
+    papers: pd.DataFrame,
     registry: pd.DataFrame,
     assignments: pd.DataFrame,
     params: TopicParams,
-) -> pd.DataFrame:
-    """The topics of this run: registry topics plus new ones found among unplaced papers.
+) -> tuple[pd.DataFrame, Any]:
+    """Every paper's primary topic and its close secondary topics, plus the fitted model.
 
-    vectors: paper_id, signature, vector; registry: topic_id, centroid, label;
-    assignments: paper_id, topic_id, signature. Returns topic_id, centroid, is_new,
-    registry_label, parent_topic_id, sorted by topic_id.
+    papers: paper_id, content_hash, activity_date, keyphrases (list), embedding;
+    registry: topic_id, centroid, retired_run_id; assignments: paper_id, topic_id,
+    content_hash, similarity, is_loose. Returns (rows with PLACED_COLUMNS, the BERTopic model
+    fitted on the pool or None when no pool was clustered).
     """
-    registry = _usable_registry(registry, vectors)
-    vectors = vectors.sort_values("paper_id", ignore_index=True)
-    known = _previous_primary(vectors, assignments, set(registry["topic_id"]))
-    pool = vectors[~vectors["paper_id"].isin(known.index)]
-    if len(pool) and len(registry):
-        sims = _stack(pool["vector"]) @ _normalise(_stack(registry["centroid"])).T
-        pool = pool[sims.max(axis=1) < params.assign_similarity]
-    topics = [
-        (row.topic_id, np.asarray(row.centroid, dtype=np.float32), False, row.label)
-        for row in registry.itertuples()
-    ]
-    if len(pool):
-        labels = cluster(
-            _stack(pool["vector"]), params.merge_similarity, params.linkage, params.target_size
-        )
-        groups = pd.Series(pool["paper_id"].to_numpy()).groupby(labels)
-        min_size = params.min_size
-        if not topics and groups.size().max() < min_size:
-            min_size = 1  # a tiny first corpus: every group becomes a topic
-        for _, members in groups:
-            if len(members) < min_size:
-                continue
-            member_vectors = _stack(pool.loc[pool["paper_id"].isin(members), "vector"])
-            centroid = _normalise(member_vectors.mean(axis=0, keepdims=True))[0]
-            topics.append((topic_id_for(list(members)), centroid, True, None))
-    frame = pd.DataFrame(topics, columns=["topic_id", "centroid", "is_new", "registry_label"])
-    frame = frame.sort_values("topic_id", ignore_index=True)
-    frame["parent_topic_id"] = parent_topics(frame, params.parent_similarity)
-    frame["centroid"] = [np.asarray(c, dtype=np.float32) for c in frame["centroid"]]
-    return frame
+    if papers.empty:
+        return pd.DataFrame(columns=PLACED_COLUMNS), None
+    place, _ = _initial_placement(papers, registry, assignments, params)
+    model = _found_topics(place, params)
+    _place_leftovers(place)
+    loose = place.similarity < params.assign_similarity
+    primary = pd.DataFrame(
+        {
+            "paper_id": place.papers["paper_id"],
+            "topic_id": place.topic.astype(str),
+            "weight": np.clip(place.similarity, 0.0, 1.0).astype(float),
+            "is_primary": True,
+            "is_loose": loose,
+            "placement": place.how.astype(str),
+        }
+    )
+    secondary = _secondary_topics(place, params)
+    rows = pd.concat([primary, secondary], ignore_index=True)
+    return rows.sort_values(["paper_id", "is_primary"], ascending=[True, False]), model
 
 
-def _usable_registry(registry: pd.DataFrame, vectors: pd.DataFrame) -> pd.DataFrame:
-    """The registry sorted by id; empty when its centroids do not match the vectors' space."""
-    registry = registry.sort_values("topic_id", ignore_index=True)
-    if registry.empty or vectors.empty:
-        return registry
-    if len(registry["centroid"].iloc[0]) != len(vectors["vector"].iloc[0]):
-        return registry.iloc[0:0]
-    return registry
+def _secondary_topics(place: Placement, params: TopicParams) -> pd.DataFrame:
+    """Up to max_topics_per_paper - 1 other topics at least secondary_similarity close."""
+    k = params.max_topics_per_paper
+    keys, centroids = centroids_of(place.vectors, place.topic.astype(str))
+    if k < 2 or len(keys) < 2:
+        return pd.DataFrame(columns=PLACED_COLUMNS)
+    idx, sims = nearest(place.vectors, centroids, k=k)
+    candidate_topics = keys[idx]
+    keep = (sims >= params.secondary_similarity) & (candidate_topics != place.topic[:, None])
+    rows, cols = np.nonzero(keep)
+    frame = pd.DataFrame(
+        {
+            "paper_id": place.papers["paper_id"].to_numpy()[rows],
+            "topic_id": candidate_topics[rows, cols].astype(str),
+            "weight": np.clip(sims[rows, cols], 0.0, 1.0).astype(float),
+            "is_primary": False,
+            "is_loose": False,
+            "placement": "secondary",
+        }
+    )
+    # at most k - 1 per paper (the primary may not be among the k nearest)
+    frame["n"] = frame.groupby("paper_id").cumcount()
+    return frame[frame["n"] < k - 1].drop(columns="n")
 
 
-def parent_topics(topics: pd.DataFrame, parent_similarity: float) -> list[str | None]:
-    """Group related topics; each topic's parent is its group's most central topic."""
-    if len(topics) < 2:
-        return [None] * len(topics)
-    centroids = _normalise(_stack(topics["centroid"]))
-    labels = cluster(centroids, parent_similarity)
-    parents: list[str | None] = [None] * len(topics)
-    for label in np.unique(labels):
-        idx = np.flatnonzero(labels == label)
-        if len(idx) < 2:
-            continue
-        mean = _normalise(centroids[idx].mean(axis=0, keepdims=True))[0]
-        head = idx[int(np.argmax(centroids[idx] @ mean))]
-        for i in idx:
-            if i != head:
-                parents[i] = topics["topic_id"].iloc[head]
-    return parents
-
-
-def assign_papers(
-    vectors: pd.DataFrame,
-    topics: pd.DataFrame,
-    assignments: pd.DataFrame,
+def topic_table(
+    papers: pd.DataFrame,
+    placed: pd.DataFrame,
+    registry: pd.DataFrame,
+    theme_registry: pd.DataFrame,
     params: TopicParams,
 ) -> pd.DataFrame:
-    """paper x topic rows: paper_id, topic_id, weight (cosine similarity), is_primary.
+    """This run's topics: topic_id, centroid, n_papers, theme_id, is_new, registry_label.
 
-    A paper keeps the primary topic it had when its keyphrases are unchanged; otherwise its
-    primary topic is the nearest centroid. Secondary topics: the next nearest with a similarity
-    of at least ``secondary_similarity``.
+    Centroid: the unit mean of the primary papers' vectors. Themes: ``assign_themes``.
     """
-    columns = ["paper_id", "topic_id", "weight", "is_primary"]
-    if vectors.empty or topics.empty:
+    columns = ["topic_id", "centroid", "n_papers", "theme_id", "is_new", "registry_label"]
+    primary = placed[placed["is_primary"]]
+    if primary.empty:
         return pd.DataFrame(columns=columns)
-    vectors = vectors.sort_values("paper_id", ignore_index=True)
-    topic_ids = topics["topic_id"].tolist()
-    sims = _stack(vectors["vector"]) @ _normalise(_stack(topics["centroid"])).T
-    known = _previous_primary(vectors, assignments, set(topic_ids))
-    position = {t: i for i, t in enumerate(topic_ids)}
-    rows = []
-    k = max(params.max_topics_per_paper, 1)
-    for i, paper_id in enumerate(vectors["paper_id"]):
-        order = np.argsort(-sims[i], kind="stable")
-        primary = position[known[paper_id]] if paper_id in known.index else int(order[0])
-        rows.append((paper_id, topic_ids[primary], float(sims[i, primary]), True))
-        secondary = [
-            j for j in order[:k] if j != primary and sims[i, j] >= params.secondary_similarity
-        ]
-        for j in secondary[: k - 1]:
-            rows.append((paper_id, topic_ids[j], float(sims[i, j]), False))
-    return pd.DataFrame(rows, columns=columns)
+    vectors = papers.set_index("paper_id").loc[primary["paper_id"], "embedding"]
+    keys, centroids = centroids_of(_normalise(_stack(vectors)), primary["topic_id"].to_numpy())
+    sizes = primary["topic_id"].value_counts()
+    topics = pd.DataFrame(
+        {"topic_id": keys, "centroid": list(centroids), "n_papers": sizes.loc[keys].to_numpy()}
+    )
+    known = registry.set_index("topic_id")
+    topics["is_new"] = ~topics["topic_id"].isin(known.index)
+    topics["registry_label"] = topics["topic_id"].map(known["label"]) if len(known) else None
+    registry_theme = topics["topic_id"].map(known["theme_id"]) if len(known) else None
+    topics["theme_id"] = assign_themes(topics, registry_theme, theme_registry, params)
+    return topics[columns].sort_values("topic_id", ignore_index=True)
+
+
+def assign_themes(
+    topics: pd.DataFrame,
+    registry_theme: pd.Series | None,
+    theme_registry: pd.DataFrame,
+    params: TopicParams,
+) -> np.ndarray:
+    """A theme id per topic: kept, joined to a close theme, or founded by ward clustering."""
+    n = len(topics)
+    themes = np.full(n, "", dtype=object)
+    active = theme_registry[theme_registry["retired_run_id"].isna()]
+    if registry_theme is not None:
+        known = registry_theme.isin(set(active["theme_id"])).to_numpy()
+        themes[known] = registry_theme[known].to_numpy()
+    centroids = _stack(topics["centroid"])
+    rest = np.flatnonzero(themes == "")
+    if len(rest) and len(active):
+        active = active.sort_values("theme_id", ignore_index=True)
+        idx, sims = nearest(centroids[rest], _stack(active["centroid"]))
+        close = sims[:, 0] >= params.theme_join_similarity
+        themes[rest[close]] = active["theme_id"].to_numpy()[idx[close, 0]]
+        rest = rest[~close]
+    if len(rest):
+        labels = _ward_groups(centroids[rest], params.topics_per_theme)
+        topic_ids = topics["topic_id"].to_numpy()
+        for label in np.unique(labels):
+            members = rest[labels == label]
+            themes[members] = stable_id("h_", list(topic_ids[members]))
+    return themes.astype(str)
+
+
+def _ward_groups(centroids: np.ndarray, per_group: int) -> np.ndarray:
+    n = len(centroids)
+    n_groups = max(1, round(n / max(per_group, 1)))
+    if n < 2 or n_groups == 1:
+        return np.zeros(n, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = AgglomerativeClustering(n_clusters=n_groups, linkage="ward")
+    return model.fit_predict(centroids)
+
+
+def theme_table(topics: pd.DataFrame, theme_registry: pd.DataFrame) -> pd.DataFrame:
+    """This run's themes: theme_id, centroid (papers-weighted unit mean), n_topics, is_new,
+    registry_label."""
+    columns = ["theme_id", "centroid", "n_topics", "is_new", "registry_label"]
+    if topics.empty:
+        return pd.DataFrame(columns=columns)
+    weighted = _stack(topics["centroid"]) * topics["n_papers"].to_numpy(dtype=np.float32)[:, None]
+    keys, centroids = centroids_of(weighted, topics["theme_id"].to_numpy())
+    counts = topics["theme_id"].value_counts()
+    known = theme_registry.set_index("theme_id")
+    themes = pd.DataFrame(
+        {"theme_id": keys, "centroid": list(centroids), "n_topics": counts.loc[keys].to_numpy()}
+    )
+    themes["is_new"] = ~themes["theme_id"].isin(known.index)
+    themes["registry_label"] = themes["theme_id"].map(known["label"]) if len(known) else None
+    return themes[columns]
+
+
+def save_run_model(
+    model_dir: str | Path, model: Any, placed: pd.DataFrame, params: TopicParams, run_id: str
+) -> Path:
+    """Save this run's BERTopic model (when a pool was fitted) and a manifest of the run.
+
+    The manifest records the library versions, the parameters and their hash, the counts per
+    placement step and, for a fitted model, which BERTopic topic founded which topic id.
+    """
+    import bertopic
+    import hdbscan
+    import umap
+
+    out = Path(model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings_json = params.model_dump_json()
+    primary = placed[placed["is_primary"]]
+    manifest = {
+        "run_id": run_id,
+        "versions": {
+            "bertopic": bertopic.__version__,
+            "umap-learn": umap.__version__ if hasattr(umap, "__version__") else "",
+            "hdbscan": getattr(hdbscan, "__version__", ""),
+        },
+        "params": json.loads(settings_json),
+        "params_hash": hashlib.sha256(settings_json.encode()).hexdigest()[:16],
+        "placement": primary["placement"].value_counts().to_dict(),
+        "n_papers": len(primary),
+        "n_topics": int(primary["topic_id"].nunique()),
+        "fitted": model is not None,
+    }
+    if model is not None:
+        manifest["founded"] = {str(k): v for k, v in model.papertrends_founded.items()}
+        model.save(str(out / "bertopic"), serialization="pickle", save_embedding_model=False)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return out

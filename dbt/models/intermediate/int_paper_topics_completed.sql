@@ -1,5 +1,5 @@
--- every paper with keyphrases gets a topic: papers whose keyphrases have no embedding (so no
--- vector) go to the 'unclustered' topic
+-- every paper with keyphrases gets a topic: papers without a document embedding of their
+-- current text go to the 'unclustered' topic
 with paper_keywords as (
     select * from {{ ref('stg_raw__paper_keywords') }}
 ),
@@ -19,14 +19,18 @@ final as (
         paper_id,
         topic_id,
         cast(weight as double) as weight,
-        is_primary
+        is_primary,
+        is_loose,
+        placement
     from assigned
     union all
     select
         paper_id,
         't_unclustered' as topic_id,
         0.0 as weight,
-        true as is_primary
+        true as is_primary,
+        true as is_loose,
+        'unclustered' as placement
     from papers_without_topic
 )
 

@@ -1,13 +1,14 @@
-"""The topics of this run: the registry's topics plus new ones clustered from unplaced papers."""
+"""This run's topics: centroid, size, theme (kept, joined or founded) and registry label."""
 
-from flows.topics import build_topics, frame_arrow, params_from_config, relation_frame
+from flows.topics import frame_arrow, params_from_config, relation_frame, topic_table
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
-    vectors = relation_frame(dbt.ref("int_paper_vectors_embedded"), ("vector",))
+    papers = relation_frame(dbt.ref("int_papers_embedded"), ("embedding",))
+    placed = relation_frame(dbt.ref("int_paper_topics_assigned"))
     registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
-    assignments = relation_frame(dbt.ref("stg_raw__topic_assignments"))
-    topics = build_topics(vectors, registry, assignments, params)
+    themes = relation_frame(dbt.ref("stg_raw__theme_registry"), ("centroid",))
+    topics = topic_table(papers, placed, registry, themes, params)
     return frame_arrow(topics, ("centroid",))

@@ -10,6 +10,10 @@ paper_topics as (
     select * from {{ ref('int_paper_topics_completed') }}
 ),
 
+topics as (
+    select * from {{ ref('int_topics_clustered') }}
+),
+
 keyphrase_counts as (
     select
         paper_id,
@@ -20,10 +24,12 @@ keyphrase_counts as (
 
 primary_topics as (
     select
-        paper_id,
-        topic_id as primary_topic_id
+        paper_topics.paper_id,
+        paper_topics.topic_id as primary_topic_id,
+        topics.theme_id as primary_theme_id
     from paper_topics
-    where is_primary
+    left join topics on paper_topics.topic_id = topics.topic_id
+    where paper_topics.is_primary
 ),
 
 final as (
@@ -49,7 +55,8 @@ final as (
             when papers.arxiv_id is not null then 'https://huggingface.co/papers/' || papers.arxiv_id
         end as hf_url,
         coalesce(keyphrase_counts.n_keyphrases, 0) as n_keyphrases,
-        primary_topics.primary_topic_id
+        primary_topics.primary_topic_id,
+        primary_topics.primary_theme_id
     from papers
     left join keyphrase_counts on papers.paper_id = keyphrase_counts.paper_id
     left join primary_topics on papers.paper_id = primary_topics.paper_id

@@ -6,7 +6,10 @@ final as (
     select
         paper_id,
         topic_id,
-        signature,
+        content_hash,
+        similarity,
+        is_loose,
+        activity_date,
         run_id
     from source
 )

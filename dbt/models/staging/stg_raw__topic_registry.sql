@@ -7,10 +7,11 @@ final as (
         topic_id,
         label,
         centroid,
+        theme_id,
         top_keyphrases,
-        parent_topic_id,
         first_run_id,
         last_run_id,
+        retired_run_id,
         updated_at
     from source
 )
