@@ -15,11 +15,16 @@ MART_COLUMNS: dict[str, list[str]] = {
         "paper_id", "arxiv_id", "title", "abstract", "authors", "published_at", "first_seen_at",
         "activity_date", "source", "sources", "upvotes", "num_comments", "categories",
         "source_keywords", "arxiv_url", "hf_url", "n_keyphrases", "primary_topic_id",
+        "primary_theme_id",
     ],
     "fct_paper_keywords": ["paper_id", "keyphrase", "surface_form", "score", "rank"],
     "dim_topics": [
         "topic_id", "label", "top_keyphrases", "n_papers", "first_seen_date", "last_seen_date",
-        "parent_topic_id",
+        "parent_topic_id", "theme_id",
+    ],
+    "dim_themes": [
+        "theme_id", "label", "top_keyphrases", "n_topics", "n_papers", "first_seen_date",
+        "last_seen_date", "is_new",
     ],
     "fct_paper_topics": ["paper_id", "topic_id", "weight", "is_primary"],
     "fct_topic_trends": [
@@ -29,6 +34,11 @@ MART_COLUMNS: dict[str, list[str]] = {
     ],
     "fct_keyword_trends": [
         "keyphrase", "grain", "window_start", "window_end", "n_papers", "share", "upvotes",
+        "prev_n_papers", "change_abs", "change_pct", "zscore_8", "is_emerging",
+        "rising_score", "is_rising", "is_partial_window",
+    ],
+    "fct_theme_trends": [
+        "theme_id", "grain", "window_start", "window_end", "n_papers", "share", "upvotes",
         "prev_n_papers", "change_abs", "change_pct", "zscore_8", "is_emerging",
         "rising_score", "is_rising", "is_partial_window",
     ],
@@ -184,10 +194,11 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
                 gxe.ExpectColumnValuesToNotBeNull(column="paper_id"),
                 gxe.ExpectColumnValuesToNotBeNull(column="topic_id"),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["paper_id", "topic_id"]),
-                # weight is a cosine similarity (paper vector . topic centroid): [-1, 1]; a
-                # small first corpus can leave a paper nearest to a topic it does not resemble
+                # weight: the cosine similarity of the paper's document embedding to the topic
+                # centroid, clipped to [0, 1] (a small first corpus can leave a paper nearest
+                # to a topic it does not resemble: weight 0, never negative)
                 gxe.ExpectColumnValuesToBeBetween(
-                    column="weight", min_value=-1 - tolerance, max_value=1 + tolerance
+                    column="weight", min_value=0, max_value=1 + tolerance
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(column="is_primary"),
             ],
@@ -205,6 +216,26 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
             requires=mart("fct_keyword_trends"),
             key_columns=["keyphrase", "grain", "window_start"],
             expectations=[_columns("fct_keyword_trends"), *_trend_checks("keyphrase")],
+        ),
+        FrameSuite(
+            name="marts.dim_themes",
+            frame="select * from main.dim_themes",
+            requires=mart("dim_themes"),
+            key_columns=["theme_id", "label"],
+            expectations=[
+                _columns("dim_themes"),
+                gxe.ExpectColumnValuesToNotBeNull(column="theme_id"),
+                gxe.ExpectColumnValuesToBeUnique(column="theme_id"),
+                gxe.ExpectColumnValuesToMatchRegex(column="label", regex=r"\S"),
+                gxe.ExpectColumnValuesToBeBetween(column="n_topics", min_value=1),
+            ],
+        ),
+        FrameSuite(
+            name="marts.fct_theme_trends",
+            frame=WITH_GAPS.format(key="theme_id", table="fct_theme_trends"),
+            requires=mart("fct_theme_trends"),
+            key_columns=["theme_id", "grain", "window_start"],
+            expectations=[_columns("fct_theme_trends"), *_trend_checks("theme_id")],
         ),
         FrameSuite(
             name="marts.fct_claims",

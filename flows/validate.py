@@ -47,6 +47,8 @@ MART_TABLES = (
     "fct_topic_trends",
     "fct_keyword_trends",
     "fct_claims",
+    "dim_themes",
+    "fct_theme_trends",
 )
 # The layers, in the order they run; each is expectations/<layer>.py.
 LAYERS = ("raw_batch", "tags", "marts", "run_over_run")

@@ -36,10 +36,10 @@ PHRASES = {
     "t_rest": "instruction tuning",
 }
 # everything but the topic model's Python models (whose outputs the fixture fixes)
+TOPIC_MODEL = ("int_topics_clustered", "int_paper_topics_assigned", "int_themes_clustered")
 SELECT = [
-    "path:models/staging", "path:models/marts", "int_paper_topics_completed",
-    "int_keyphrases_counted", "int_topic_keyphrases_ranked", "int_windows_spined",
-    "int_claims_extracted",
+    "path:models/staging", "path:models/marts", "path:models/intermediate",
+    "--exclude", *TOPIC_MODEL,
 ]
 
 
@@ -83,14 +83,22 @@ def _fix_topic_model(candidate: Path, assigned: list[tuple[str, str]]) -> None:
     try:
         con.execute("""
             create table main.int_topics_clustered as
-            select topic_id, [1.0, 0.0]::float[] as centroid, false as is_new,
-                   label as registry_label, null::varchar as parent_topic_id
+            select topic_id, 0::bigint as n_papers, 'h_all' as theme_id, false as is_new,
+                   label as registry_label, [1.0, 0.0]::float[] as centroid
             from (values {}) as t (topic_id, label)
         """.format(", ".join(f"('{t}', '{p}')" for t, p in PHRASES.items())))
+        con.execute(f"""
+            create table main.int_themes_clustered as
+            select 'h_all' as theme_id, {len(PHRASES)}::bigint as n_topics, false as is_new,
+                   'all topics' as registry_label, [1.0, 0.0]::float[] as centroid
+        """)
         con.execute("create table main.int_paper_topics_assigned (paper_id varchar, "
-                    "topic_id varchar, weight double, is_primary boolean)")
-        con.executemany("insert into main.int_paper_topics_assigned values (?, ?, 1.0, true)",
-                        assigned)
+                    "topic_id varchar, weight double, is_primary boolean, is_loose boolean, "
+                    "placement varchar)")
+        con.executemany(
+            "insert into main.int_paper_topics_assigned values (?, ?, 1.0, true, false, 'kept')",
+            assigned,
+        )
         con.execute("checkpoint")
     finally:
         con.close()

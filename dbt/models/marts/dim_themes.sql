@@ -46,6 +46,8 @@ final as (
     from themes
     left join theme_activity on themes.theme_id = theme_activity.theme_id
     left join group_labels on themes.theme_id = group_labels.theme_id
+    -- a theme whose topics lost all their papers is retired, not published empty
+    where coalesce(theme_activity.n_papers, 0) > 0
 )
 
 select * from final
