@@ -32,7 +32,8 @@ def test_trends_page_shows_theme_lines_by_default(page, app: dict) -> None:  # n
     themes_box = page.locator('[data-testid="stMultiSelect"]').first
     expect(themes_box).to_contain_text(label)
     expect(page.get_by_role("heading", name="Themes: papers per month (smoothed)")).to_be_visible()
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
+    # papers and share: both charts are drawn (waits for Streamlit to render them)
+    expect(page.locator('[data-testid="stVegaLiteChart"]').nth(1)).to_be_visible()
     expect(page.get_by_role("heading", name=f"Latest month: {start:%Y-%m-%d}", exact=False)
            ).to_be_visible()
     expect(table_row(page, label).locator("td, th").nth(1)).to_have_text(str(n_papers))
