@@ -231,7 +231,7 @@ def mart_contents(warehouse: Path, marts: Iterable[str] = CONTRACT_MARTS) -> dic
 
 # Columns that describe the run rather than the data: `dim_topics.is_new` is "founded by the run
 # that built this warehouse", so two histories with the same data differ there by design.
-RUN_SPECIFIC_COLUMNS = {"dim_topics": {"is_new"}}
+RUN_SPECIFIC_COLUMNS = {"dim_topics": {"is_new"}, "dim_themes": {"is_new"}}
 
 
 def mart_digest(warehouse: Path, exclude: dict[str, set[str]] = RUN_SPECIFIC_COLUMNS) -> dict:

@@ -5,8 +5,9 @@ the atomic replace, and between the replace and the lake's write-back of the pub
 a run is SIGKILLed there (``PAPERTRENDS_FAULT_KILL_AT``, the pipeline's test hook), then the
 operator runs the same command again. What that clean run publishes must equal what the same
 command publishes in a history where the killed run never happened: every public mart, row count
-and content hash (``tests.pipeline_harness.mart_digest``; ``dim_topics.is_new`` is left out: it
-says which run founded a topic, and in the history where the killed run published, it did).
+and content hash (``tests.pipeline_harness.mart_digest``; ``dim_topics.is_new`` and
+``dim_themes.is_new`` are left out: they say which run founded a topic or theme, and in the
+history where the killed run published, it did).
 """
 
 from __future__ import annotations

@@ -156,6 +156,8 @@ select *,
     (n_papers - prev_n_papers) / nullif(prev_n_papers, 0) as change_pct,
     null::double as zscore_8,
     false as is_emerging,
+    null::double as rising_score,
+    false as is_rising,
     false as is_partial_window
 from joined
 """
@@ -204,7 +206,8 @@ def build_warehouse(
                 'https://huggingface.co/papers/' || p.arxiv_id as hf_url,
                 (select count(*) from keywords_df k where k.paper_id = p.paper_id)::int
                     as n_keyphrases,
-                (hash(p.paper_id) % {n_topics})::bigint as primary_topic_id
+                (hash(p.paper_id) % {n_topics})::bigint as primary_topic_id,
+                'h_all' as primary_theme_id
             from raw.papers as p;
             create table main.fct_paper_keywords as select * from keywords_df;
             create table main.fct_paper_topics as
@@ -214,9 +217,15 @@ def build_warehouse(
             select topic_id, 'topic ' || topic_id as label,
                 ['kp' || topic_id] as top_keyphrases, count(*)::int as n_papers,
                 min(d.activity_date) as first_seen_date, max(d.activity_date) as last_seen_date,
-                null::bigint as parent_topic_id
+                null::bigint as parent_topic_id, 'h_all' as theme_id
             from main.fct_paper_topics join main.dim_papers as d using (paper_id)
             group by topic_id;
+            create table main.dim_themes as
+            select 'h_all' as theme_id, 'all topics' as label, ['kp'] as top_keyphrases,
+                count(*)::int as n_topics, sum(n_papers)::int as n_papers,
+                min(first_seen_date) as first_seen_date, max(last_seen_date) as last_seen_date,
+                false as is_new
+            from main.dim_topics;
             create table main.fct_claims as select * from claims_df;
             create table main.run_audit ({RUN_AUDIT_COLUMNS});
             """
@@ -225,6 +234,13 @@ def build_warehouse(
             TRENDS.format(
                 table="fct_topic_trends", key="topic_id",
                 events="select primary_topic_id as key, activity_date, upvotes"
+                " from main.dim_papers",
+            )
+        )
+        con.execute(
+            TRENDS.format(
+                table="fct_theme_trends", key="theme_id",
+                events="select primary_theme_id as key, activity_date, upvotes"
                 " from main.dim_papers",
             )
         )
@@ -437,7 +453,7 @@ def test_tags_and_marts_rules(settings: Settings, candidate: Path) -> None:
         "update main.fct_claims set unit = 'furlongs' where claim_id ="
         " (select min(claim_id) from main.fct_claims)",
         "insert into main.dim_topics values (99, 'orphan', ['x'], 1, current_date, current_date,"
-        " null)",
+        " null, 'h_all')",
         "update main.fct_keyword_trends set share = 1.5 where rowid = 0",
         "update raw.paper_keywords set similarity = 1.5 where rank = 2",
     )
