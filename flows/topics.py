@@ -218,18 +218,53 @@ def _loose_horizon(papers: pd.DataFrame, params: TopicParams) -> pd.Timestamp:
     return latest - timedelta(days=params.loose_days)
 
 
+KEYPHRASE_END = "\x1f"
+
+
 def keyphrase_docs(papers: pd.DataFrame) -> list[str]:
-    """One document per paper for BERTopic's c-TF-IDF: its keyphrases, one token each."""
-    return ["\x1f".join(k) if len(k) else "" for k in papers["keyphrases"]]
+    """One document per paper for BERTopic's c-TF-IDF: its keyphrases, each ended by
+    KEYPHRASE_END, so that the documents BERTopic joins per topic (with a space) still split
+    into whole keyphrases."""
+    return ["".join(k + KEYPHRASE_END for k in phrases) for phrases in papers["keyphrases"]]
 
 
 def split_keyphrases(doc: str) -> list[str]:
     """The analyzer of the keyphrase documents (module-level so the model pickles)."""
-    return [k for k in doc.split("\x1f") if k]
+    return [k.strip() for k in doc.split(KEYPHRASE_END) if k.strip()]
+
+
+def import_umap_cached() -> None:
+    """Import umap-learn (and BERTopic, which imports it) with numba's on-disk cache on.
+
+    umap-learn JIT-compiles about a hundred numba functions on their first call in every process
+    and, unlike pynndescent, does not ask numba to cache them: 20-45 s of every run's topic step
+    on 2 cores, however few the papers. Decorated while imported with ``cache=True``, they
+    compile once and load from ``__pycache__`` (numba's own cache) in every later process.
+    Does nothing when umap is already imported.
+    """
+    import sys
+
+    if "umap" in sys.modules:
+        return
+    import numba
+
+    plain = numba.njit
+
+    def cached_njit(*args: Any, **options: Any) -> Any:
+        options.setdefault("cache", True)
+        return plain(*args, **options)
+
+    numba.njit = cached_njit
+    try:
+        import bertopic  # noqa: F401  (imports umap)
+        import umap  # noqa: F401
+    finally:
+        numba.njit = plain
 
 
 def topic_model(params: TopicParams, n_docs: int) -> Any:
     """BERTopic with UMAP (fixed random_state) and HDBSCAN, on precomputed embeddings."""
+    import_umap_cached()
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
@@ -252,6 +287,7 @@ def topic_model(params: TopicParams, n_docs: int) -> Any:
     )
     vectorizer = CountVectorizer(analyzer=split_keyphrases)
     return BERTopic(
+        language=None,  # "english" strips every non-alphanumeric character, KEYPHRASE_END too
         umap_model=umap,
         hdbscan_model=hdbscan,
         vectorizer_model=vectorizer,
@@ -265,8 +301,10 @@ def _found_topics(place: Placement, params: TopicParams) -> Any:
     pool = np.flatnonzero(unplaced | place.loose_pool)
     if unplaced.sum() < params.min_new_papers or len(pool) <= params.umap_n_components + 2:
         return None
-    model = topic_model(params, len(pool))
     docs = keyphrase_docs(place.papers.iloc[pool])
+    if len({k for doc in docs for k in split_keyphrases(doc)}) < 2:
+        return None  # c-TF-IDF needs a vocabulary of two keyphrases or more
+    model = topic_model(params, len(pool))
     labels = np.asarray(model.fit_transform(docs, embeddings=place.vectors[pool])[0])
     founded = {}
     for label in sorted(set(labels) - {-1}):
@@ -459,9 +497,7 @@ def save_run_model(
     The manifest records the library versions, the parameters and their hash, the counts per
     placement step and, for a fitted model, which BERTopic topic founded which topic id.
     """
-    import bertopic
-    import hdbscan
-    import umap
+    from importlib.metadata import version
 
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -470,9 +506,9 @@ def save_run_model(
     manifest = {
         "run_id": run_id,
         "versions": {
-            "bertopic": bertopic.__version__,
-            "umap-learn": umap.__version__ if hasattr(umap, "__version__") else "",
-            "hdbscan": getattr(hdbscan, "__version__", ""),
+            # read from the installed metadata: importing BERTopic costs seconds, and a run
+            # whose papers all kept or joined their topics never needs it
+            library: version(library) for library in ("bertopic", "umap-learn", "hdbscan")
         },
         "params": json.loads(settings_json),
         "params_hash": hashlib.sha256(settings_json.encode()).hexdigest()[:16],

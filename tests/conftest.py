@@ -100,3 +100,40 @@ def home_copy(published_home: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(published_home, tmp_path / "home"))
+
+
+# ----------------------------------------------------------------------------- browser tests
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last (in their usual order). Playwright's sync API keeps its asyncio
+    loop marked running in the main thread from the first browser test to the end of the
+    session: any later test that checks for a running loop (Prefect's ``State.result``, a second
+    ``sync_playwright``) would behave as if it ran inside async code."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's, driven by Playwright) for every browser test."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"headless Chromium not found at {CHROMIUM} "
+                    "(install it with: apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request: pytest.FixtureRequest):
+    """A fresh page; its full-page screenshot goes to test-artifacts/<test folder>/<test>.png."""
+    from tests.browser import ARTIFACTS, browser_page
+
+    folder = request.node.path.parent.name
+    with browser_page(chromium, ARTIFACTS / folder / f"{request.node.name}.png") as pg:
+        yield pg

@@ -17,7 +17,7 @@ from pathlib import Path
 from flows.dashboard_launcher import dashboard_command
 from flows.readers import fetch_rows
 from flows.settings import REPO_ROOT, Settings
-from tests.dashboard.test_app_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 
 OUT = REPO_ROOT / "test-artifacts" / "trends"
 

@@ -10,11 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,26 +18,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.dashboard_launcher import dashboard_command
-from flows.settings import REPO_ROOT, Settings
+from flows.settings import Settings
+from tests.browser import (
+    BROWSER_MARKS,
+    choose,
+    dashboard_app,
+    settle,
+    table_row,
+    wait_healthy,
+)
 from tests.dashboard.runs import copy_with_run_id, write_summary
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
-TIMEOUT_MS = 30_000
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="headless Chromium not found at /usr/bin/chromium "
-        "(install it with: apt-get install -y chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def sql(settings: Settings, query: str, params: list | None = None) -> list[tuple]:
@@ -52,40 +40,14 @@ def sql(settings: Settings, query: str, params: list | None = None) -> list[tupl
         con.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the dashboard exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"the dashboard did not answer at {url} within {timeout_s}s")
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("dashboard") / "home"
     settings = Settings(home=home)
     settings.ensure_home()
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DO_NOT_TRACK": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
     # the app starts while the test warehouse is built: it reads the file per query anyway
-    proc = subprocess.Popen(dashboard_command(settings, port), cwd=REPO_ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    log = tmp_path_factory.getbasetemp() / "streamlit.log"
+    with dashboard_app(settings, log) as (url, proc):
         shutil.copyfile(request.getfixturevalue("test_warehouse"), settings.warehouse_path)
         published = sql(settings, "select run_id from run_audit where published "
                                   "order by finished_at desc limit 1")[0][0]
@@ -97,35 +59,6 @@ def app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
                       failed_checks=["fct_claims: value out of range"])
         wait_healthy(url, proc)
         yield {"url": url, "settings": settings, "published_run": published}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    yield pg
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 def open_page(page, app: dict, path: str, heading: str):
@@ -135,28 +68,6 @@ def open_page(page, app: dict, path: str, heading: str):
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     settle(page)
     return expect
-
-
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished the current rerun."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
-
-
-def table_row(page, first_cell: str):
-    cell = page.locator("td, th").filter(has_text=re.compile(rf"^\s*{re.escape(first_cell)}\s*$"))
-    return page.locator("tr").filter(has=cell).first
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
 
 
 def test_topic_trends_page_shows_the_latest_window(page, app: dict) -> None:

@@ -7,16 +7,10 @@ is computed from that warehouse by SQL. Screenshots go to test-artifacts/dashboa
 
 from __future__ import annotations
 
-from tests.dashboard.test_app_browser import (  # noqa: F401  (fixtures)
-    app,
-    browser,
-    open_page,
-    page,
-    pytestmark,
-    settle,
-    sql,
-    table_row,
-)
+from tests.browser import BROWSER_MARKS, choose, table_row
+from tests.dashboard.test_app_browser import app, open_page, sql  # noqa: F401  (fixture app)
+
+pytestmark = BROWSER_MARKS
 
 
 def test_trends_page_shows_theme_lines_by_default(page, app: dict) -> None:  # noqa: F811
@@ -46,9 +40,7 @@ def test_drilling_into_a_theme_shows_its_topics(page, app: dict) -> None:  # noq
                                     "order by n_papers desc, label limit 1")[0]
     topics = sql(settings, "select label, n_papers from dim_topics where theme_id = ? "
                            "order by n_papers desc, label", [theme_id])
-    page.get_by_role("combobox", name="Drill into a theme's topics", exact=True).click()
-    page.get_by_role("option", name=theme, exact=True).click()
-    settle(page)
+    choose(page, "Drill into a theme's topics", theme)
     caption = page.get_by_text(f"{len(topics)} topics in “{theme}”", exact=False)
     expect(caption).to_be_visible()
     for label, n in topics[:3]:

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from flows.settings import Settings
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS
+from tests.browser import browser_page
 from tests.pipeline_harness import NEW_DAY, cli_env, copy_days, run_cli
 
 MIN_ABSTRACT = 5000
@@ -86,45 +88,13 @@ def run_history(published_home, prefect_server, model_dir, shared_data,
 
 # ----------------------------------------------------------------------------- offline browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
-LOCAL = ("file:", "http://127.0.0.1", "ws://127.0.0.1", "data:", "about:", "blob:")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium not found at /usr/bin/chromium "
-                    "(install it with: apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+ARTIFACTS = BROWSER_ARTIFACTS / "reports"
 
 
 @pytest.fixture
 def offline_page(chromium, request: pytest.FixtureRequest):
     """A page whose every request other than file:// and 127.0.0.1 is aborted and recorded in
     ``page.blocked``; a full-page screenshot goes to test-artifacts/reports/<test>.png."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.blocked = []
-
-    def route(route) -> None:
-        if route.request.url.startswith(LOCAL):
-            route.continue_()
-        else:
-            page.blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    with browser_page(chromium, ARTIFACTS / f"{request.node.name}.png", offline=True,
+                      viewport=(1280, 900)) as page:
+        yield page

@@ -6,16 +6,12 @@ time per stage) and reaches each run's report from there.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from flows.audit import RunRecord
-from flows.dashboard_launcher import dashboard_command
-from flows.settings import REPO_ROOT
-from tests.dashboard.test_app_browser import free_port, settle, wait_healthy
+from tests.browser import dashboard_app, settle, wait_healthy
 from tests.reports.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -24,24 +20,10 @@ WAIT_MS = 60_000  # the app renders charts slowly on a loaded machine
 
 @pytest.fixture(scope="module")
 def dashboard(run_history, tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DO_NOT_TRACK": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path_factory.mktemp("history-app") / "streamlit.log").open("w")
-    proc = subprocess.Popen(dashboard_command(run_history.settings, port), cwd=REPO_ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    log = tmp_path_factory.mktemp("history-app") / "streamlit.log"
+    with dashboard_app(run_history.settings, log) as (url, proc):
         wait_healthy(url, proc)
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_run_history_lists_runs_and_opens_their_reports(offline_page, dashboard, run_history):

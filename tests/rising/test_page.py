@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from flows.dashboard_launcher import dashboard_command
-from flows.settings import REPO_ROOT, Settings
-from tests.dashboard.test_app_browser import (  # noqa: F401 - fixtures browser, page
-    CHROMIUM,
-    browser,
-    choose,
-    free_port,
-    main_text,
-    page,
-    settle,
-    wait_healthy,
-)
+from flows.settings import Settings
+from tests.browser import BROWSER_MARKS, choose, dashboard_app, main_text, settle, wait_healthy
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not found at "
-                       "/usr/bin/chromium (install it with: apt-get install -y chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -37,24 +21,11 @@ def app(rising_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     settings = Settings(home=home)
     settings.ensure_home()
     shutil.copyfile(rising_home / "warehouse.duckdb", settings.warehouse_path)
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DO_NOT_TRACK": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path_factory.getbasetemp() / "streamlit-rising.log").open("w")
-    proc = subprocess.Popen(dashboard_command(settings, port), cwd=REPO_ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with dashboard_app(settings, tmp_path_factory.getbasetemp() / "streamlit-rising.log") as (
+        url, proc
+    ):
         wait_healthy(url, proc)
         yield {"url": url, "settings": settings}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_rising_page_lists_only_rising_topics_with_their_evidence(page, app: dict) -> None:  # noqa: F811
