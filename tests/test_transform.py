@@ -439,6 +439,12 @@ def test_each_run_saves_its_topic_model_and_manifest(builds: Builds) -> None:
 
     model = BERTopic.load(str(first / "bertopic"))
     assert len(model.get_topic_info()) >= len(manifest["founded"])
+    # a BERTopic user reading the saved model sees the papers' keyphrases as its topic words
+    keyphrases = {r[0] for r in _query(
+        builds.first, "select distinct unnest(keyphrases) from int_papers_embedded")}
+    for topic in manifest["founded"]:
+        words = [word for word, _ in model.get_topic(int(topic))]
+        assert words and set(words) <= keyphrases, words
     again = json.loads((builds.again.parent / "topic_model" / "manifest.json").read_text())
     assert again["fitted"] is False and again["placement"] == {"kept": manifest["n_papers"]}
 
