@@ -7,7 +7,6 @@ own ``PAPERTRENDS_HOME``. Inputs are a few recorded HF Daily Papers days copied 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -141,27 +140,6 @@ def summaries(home: Path) -> dict[str, dict]:
         except (OSError, ValueError, KeyError):
             continue  # being replaced right now
     return found
-
-
-def wait_for_stage(
-    proc: subprocess.Popen, home: Path, stage: str, known: set[str], timeout_s: float = 240
-) -> str:
-    """Poll until a new run (not in ``known``) has entered ``stage``; return its run id."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for run_id, run in summaries(home).items():
-            if run_id not in known and run.get("stage") == stage:
-                return run_id
-        if proc.poll() is not None:
-            raise AssertionError(f"the run exited ({proc.returncode}) before stage {stage}")
-        time.sleep(0.02)
-    raise AssertionError(f"no run entered stage {stage} within {timeout_s}s")
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def copy_days(source_dir: Path, days: Iterable[str], dest: Path) -> Path:

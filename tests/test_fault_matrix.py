@@ -3,7 +3,9 @@
 For each point of a run (after ingest, after tagging, after dbt, after validation, just before
 the atomic replace, and between the replace and the lake's write-back of the published state)
 a run is SIGKILLed there (``PAPERTRENDS_FAULT_KILL_AT``, the pipeline's test hook), then the
-operator runs the same command again. What that clean run publishes must equal what the same
+operator runs the same command again. The published warehouse is untouched until the replace;
+the clean run recovers the killed run's stale lock (and says so), the killed run is recorded as
+``killed`` with the stage it died in. What that clean run publishes must equal what the same
 command publishes in a history where the killed run never happened: every public mart, row count
 and content hash (``tests.pipeline_harness.mart_digest``; ``dim_topics.is_new`` and
 ``dim_themes.is_new`` are left out: they say which run founded a topic or theme, and in the
@@ -64,6 +66,9 @@ def test_a_run_killed_anywhere_leaves_the_lake_so_the_next_run_publishes_the_sam
 
     clean = run_cli(["run", "--input", str(folder)], env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+    # the clean run takes over the killed run's stale lock and tells the operator so
+    assert f"recovered the stale lock of killed run {killed_id}" in " ".join(
+        (clean.stdout + clean.stderr).split())
 
     assert mart_digest(home / "warehouse.duckdb") == expected
     # the runs' log tells the truth: the killed run published only if it replaced
@@ -74,6 +79,8 @@ def test_a_run_killed_anywhere_leaves_the_lake_so_the_next_run_publishes_the_sam
     assert lake_rows(home, "select status, published from run_audit where run_id = ?",
                      [killed_id]) == [(status, replaced)]
     assert summaries(home)[killed_id]["status"] == status
+    if not replaced:
+        assert summaries(home)[killed_id]["error"].startswith("process died during stage ")
     # and the lake's topic state is that of the last publish
     (marker,) = lake_rows(home, "select value from lake_meta where key = 'written_back_run_id'")
     assert marker[0] in published - {killed_id}
