@@ -44,11 +44,13 @@ must not have one open): a feed that fails half-way (``FetchError``) leaves the 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -311,30 +313,14 @@ def _utc(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _load_state(
-    con: duckdb.DuckDBPyConnection, batch: pl.DataFrame
-) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    con.register("_ingest_keys", batch.select("paper_id", "title_key").to_arrow())
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[None]:
+    """``table`` (Arrow) visible to SQL on ``con`` as ``name`` inside the block."""
+    con.register(name, table)
     try:
-        aliases = dict(
-            con.execute(
-                "select alias_id, paper_id from paper_aliases"
-                " where alias_id in (select paper_id from _ingest_keys)"
-            ).fetchall()
-        )
-        con.register("_ingest_targets", _string_table({"paper_id": sorted(set(aliases.values()))}))
-        columns = ", ".join(_STATE_FIELDS)
-        table = con.sql(
-            f"select {columns} from papers where paper_id in (select paper_id from _ingest_keys)"
-            " or paper_id in (select paper_id from _ingest_targets)"
-            " or title_key in (select title_key from _ingest_keys)"
-        ).to_arrow_table()
-        con.unregister("_ingest_targets")
+        yield
     finally:
-        con.unregister("_ingest_keys")
-    frame = _utc(pl.from_arrow(table))
-    state = {row["paper_id"]: row for row in frame.iter_rows(named=True)}
-    return state, aliases
+        con.unregister(name)
 
 
 def _string_table(columns: dict[str, list[Any]]):
@@ -385,25 +371,138 @@ def _new_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _title_home(
-    state: dict[str, dict[str, Any]],
-    by_key: dict[str, set[str]],
-    key: str,
-    exclude: str,
-    want_arxiv: bool,
-) -> str | None:
-    """The paper a title-keyed record belongs to: an arXiv paper (for a title-id record) or a
-    title-id paper (for an arXiv record) with the same title_key. ``by_key`` indexes state by
-    title_key and may hold stale ids (they are checked against ``state``)."""
-    matches = sorted(
-        pid
-        for pid in by_key.get(key, ())
-        if pid != exclude
-        and pid in state
-        and state[pid]["title_key"] == key
-        and (state[pid]["arxiv_id"] is not None) == want_arxiv
-    )
-    return matches[0] if matches else None
+# Bookkeeping of which record the content came from: a change there alone is not an update.
+_BOOKKEEPING = ("source", "source_ref", "content_seen_at")
+
+
+def _counted(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _STATE_FIELDS if name not in _BOOKKEEPING}
+
+
+def _strip(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in _STATE_FIELDS}
+
+
+# What a record did to its paper (the counts of the module docstring).
+Outcome = Literal["new", "updated", "unchanged"]
+
+
+class PaperState:
+    """The ``papers`` rows a batch can touch, and the aliases, while its records merge in.
+
+    ``rows`` maps paper_id to the paper's row, ``aliases`` alias_id to paper_id (the lake's and
+    this batch's). :meth:`apply` merges one record and says what it did to its paper;
+    :meth:`changed`, :meth:`gone` and ``new_aliases`` are what the load writes back.
+    """
+
+    def __init__(self, rows: dict[str, dict[str, Any]], aliases: dict[str, str]) -> None:
+        self.rows = rows
+        self.aliases = aliases
+        self.initial = {pid: dict(row) for pid, row in rows.items()}
+        self.new_aliases: dict[str, str] = {}
+        # title_key -> paper ids; may hold stale ids (checked against ``rows``)
+        self._by_key: dict[str, set[str]] = {}
+        for pid, row in rows.items():
+            self._index(row["title_key"], pid)
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, batch: pl.DataFrame) -> PaperState:
+        """The lake's rows of the batch's papers, of the papers their aliases name and of the
+        papers that share a title_key with them."""
+        with _registered(con, "_ingest_keys", batch.select("paper_id", "title_key").to_arrow()):
+            aliases = dict(
+                con.execute(
+                    "select alias_id, paper_id from paper_aliases"
+                    " where alias_id in (select paper_id from _ingest_keys)"
+                ).fetchall()
+            )
+            targets = _string_table({"paper_id": sorted(set(aliases.values()))})
+            with _registered(con, "_ingest_targets", targets):
+                table = con.sql(
+                    f"select {', '.join(_STATE_FIELDS)} from papers"
+                    " where paper_id in (select paper_id from _ingest_keys)"
+                    " or paper_id in (select paper_id from _ingest_targets)"
+                    " or title_key in (select title_key from _ingest_keys)"
+                ).to_arrow_table()
+        frame = _utc(pl.from_arrow(table))
+        return cls({row["paper_id"]: row for row in frame.iter_rows(named=True)}, aliases)
+
+    def apply(self, record: dict[str, Any], seen_on: dt.datetime) -> Outcome:
+        """Merge one record into its paper (a new paper when it has none)."""
+        pid = self._resolve(record)
+        current = self.rows.get(pid)
+        if current is None:
+            self.rows[pid] = _undated_first_seen(_new_row(record), seen_on)
+            self._index(record["title_key"], pid)
+            return "new"
+        merged = _undated_first_seen(_merge(current, record), seen_on)
+        merged["paper_id"] = pid
+        self.rows[pid] = merged
+        self._index(merged["title_key"], pid)
+        return "updated" if _counted(merged) != _counted(current) else "unchanged"
+
+    def changed(self) -> list[dict[str, Any]]:
+        """The rows (state columns) that are new or differ from the lake's."""
+        return [
+            _strip(row)
+            for pid, row in self.rows.items()
+            if pid not in self.initial or _strip(row) != _strip(self.initial[pid])
+        ]
+
+    def gone(self) -> list[str]:
+        """Lake papers no longer under their id (title-id papers an arXiv record took over)."""
+        return [pid for pid in self.initial if pid not in self.rows]
+
+    def _resolve(self, record: dict[str, Any]) -> str:
+        """The id of the record's paper: its own, or its alias's paper. An unknown title-id
+        record joins the arXiv paper of its title; an unknown arXiv record takes over the
+        title-id paper of its title."""
+        pid = self.aliases.get(record["paper_id"], record["paper_id"])
+        if pid not in self.rows:  # an alias whose paper is gone: start from the record's own id
+            pid = record["paper_id"]
+        if pid in self.rows:
+            return pid
+        if record["arxiv_id"] is None:
+            home = self._title_home(record["title_key"], pid, want_arxiv=True)
+            if home:
+                self._alias(pid, home)
+                return home
+        else:
+            title_pid = self._title_home(record["title_key"], pid, want_arxiv=False)
+            if title_pid:
+                self._take_over(title_pid, pid)
+        return pid
+
+    def _take_over(self, title_pid: str, pid: str) -> None:
+        """The title-id paper ``title_pid`` becomes the arXiv paper ``pid``; the title id and
+        its aliases now name ``pid``."""
+        moved = self.rows.pop(title_pid)
+        moved["paper_id"] = pid
+        self.rows[pid] = moved
+        self._index(moved["title_key"], pid)
+        self._alias(title_pid, pid)
+        for alias, target in list(self.aliases.items()):
+            if target == title_pid:
+                self._alias(alias, pid)
+
+    def _title_home(self, key: str, exclude: str, *, want_arxiv: bool) -> str | None:
+        """The paper a title-keyed record belongs to: an arXiv paper (for a title-id record) or
+        a title-id paper (for an arXiv record) with the same title_key."""
+        matches = sorted(
+            pid
+            for pid in self._by_key.get(key, ())
+            if pid != exclude
+            and pid in self.rows
+            and self.rows[pid]["title_key"] == key
+            and (self.rows[pid]["arxiv_id"] is not None) == want_arxiv
+        )
+        return matches[0] if matches else None
+
+    def _alias(self, alias: str, pid: str) -> None:
+        self.new_aliases[alias] = self.aliases[alias] = pid
+
+    def _index(self, key: str, pid: str) -> None:
+        self._by_key.setdefault(key, set()).add(pid)
 
 
 def load_batch(
@@ -420,7 +519,6 @@ def load_batch(
     """
     seen_on = day_start((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date())
     batch = split_conflicts(batch)
-    counts = IngestCounts(read=batch.read, quarantined=batch.quarantine.height)
     records = batch.papers.with_row_index("_pos").with_columns(
         pl.coalesce("first_seen_at", "published_at").alias("_seen")
     )
@@ -428,141 +526,83 @@ def load_batch(
 
     con.execute("begin transaction")
     try:
-        state, aliases = _load_state(con, batch.papers)
-        initial = {pid: dict(row) for pid, row in state.items()}
-        new_aliases: dict[str, str] = {}
-        by_key: dict[str, set[str]] = {}
-        for pid, row in state.items():
-            by_key.setdefault(row["title_key"], set()).add(pid)
-        for record in records.iter_rows(named=True):
-            pid = aliases.get(record["paper_id"], record["paper_id"])
-            if pid not in state:  # an alias whose paper is gone: start from the record's own id
-                pid = record["paper_id"]
-            if pid not in state:
-                if record["arxiv_id"] is None:
-                    home = _title_home(state, by_key, record["title_key"], pid, True)
-                    if home:
-                        new_aliases[pid] = aliases[pid] = home
-                        pid = home
-                else:
-                    title_pid = _title_home(state, by_key, record["title_key"], pid, False)
-                    if title_pid:
-                        moved = state.pop(title_pid)
-                        moved["paper_id"] = pid
-                        state[pid] = moved
-                        by_key.setdefault(moved["title_key"], set()).add(pid)
-                        new_aliases[title_pid] = aliases[title_pid] = pid
-                        for alias, target in list(aliases.items()):
-                            if target == title_pid:
-                                new_aliases[alias] = aliases[alias] = pid
-            current = state.get(pid)
-            if current is None:
-                state[pid] = _undated_first_seen(_new_row(record), seen_on)
-                by_key.setdefault(record["title_key"], set()).add(pid)
-                counts.new += 1
-                continue
-            merged = _undated_first_seen(_merge(current, record), seen_on)
-            merged["paper_id"] = pid
-            if _counted(merged) != _counted(current):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-            state[pid] = merged
-            by_key.setdefault(merged["title_key"], set()).add(pid)
-
-        _write(con, batch, state, initial, new_aliases, run_id)
+        state = PaperState.load(con, batch.papers)
+        outcomes = Counter(state.apply(record, seen_on) for record in records.iter_rows(named=True))
+        _write(con, batch, state, run_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return counts
+    return IngestCounts(read=batch.read, quarantined=batch.quarantine.height, **outcomes)
 
 
-# Bookkeeping of which record the content came from: a change there alone is not an update.
-_BOOKKEEPING = ("source", "source_ref", "content_seen_at")
+def _write(con: duckdb.DuckDBPyConnection, batch: Batch, state: PaperState, run_id: str) -> None:
+    """Everything a batch changes in the lake (inside the load's transaction)."""
+    _insert_raw(con, batch.papers, run_id)
+    _replace_papers(con, state, run_id)
+    _insert_aliases(con, state.new_aliases)
+    _insert_quarantine(con, batch.quarantine, run_id)
 
 
-def _counted(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in _STATE_FIELDS if name not in _BOOKKEEPING}
-
-
-def _strip(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in _STATE_FIELDS}
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    batch: Batch,
-    state: dict[str, dict[str, Any]],
-    initial: dict[str, dict[str, Any]],
-    new_aliases: dict[str, str],
-    run_id: str,
-) -> None:
+def _insert_raw(con: duckdb.DuckDBPyConnection, papers: pl.DataFrame, run_id: str) -> None:
+    """Each record version ``raw_papers`` does not hold yet (by ``record_hash``)."""
+    if not papers.height:
+        return
     columns = ", ".join(PAPER_FIELDS)
-    if batch.papers.height:
-        raw = batch.papers.unique("record_hash", keep="first", maintain_order=True)
-        con.register("_ingest_raw", raw.to_arrow())
-        try:
-            con.execute(
-                f"insert into raw_papers (run_id, {columns}, record_hash)"
-                f" select ?, {columns}, record_hash from _ingest_raw b"
-                " where not exists"
-                " (select 1 from raw_papers r where r.record_hash = b.record_hash)",
-                [run_id],
-            )
-        finally:
-            con.unregister("_ingest_raw")
+    raw = papers.unique("record_hash", keep="first", maintain_order=True)
+    with _registered(con, "_ingest_raw", raw.to_arrow()):
+        con.execute(
+            f"insert into raw_papers (run_id, {columns}, record_hash)"
+            f" select ?, {columns}, record_hash from _ingest_raw b"
+            " where not exists"
+            " (select 1 from raw_papers r where r.record_hash = b.record_hash)",
+            [run_id],
+        )
 
-    gone = [pid for pid in initial if pid not in state]
-    changed = [
-        _strip(row)
-        for pid, row in state.items()
-        if pid not in initial or _strip(row) != _strip(initial[pid])
-    ]
-    stale = gone + [row["paper_id"] for row in changed if row["paper_id"] in initial]
+
+def _replace_papers(con: duckdb.DuckDBPyConnection, state: PaperState, run_id: str) -> None:
+    """Delete the ``papers`` rows that moved or changed, insert the new and changed ones."""
+    changed = state.changed()
+    stale = state.gone() + [row["paper_id"] for row in changed if row["paper_id"] in state.initial]
     if stale:
-        con.register("_ingest_stale", _string_table({"paper_id": stale}))
-        try:
+        with _registered(con, "_ingest_stale", _string_table({"paper_id": stale})):
             con.execute("delete from papers where paper_id in (select paper_id from _ingest_stale)")
-        finally:
-            con.unregister("_ingest_stale")
     if changed:
         frame = frame_from_rows(changed, PAPERS_SCHEMA)
-        con.register("_ingest_papers", frame.to_arrow())
         state_columns = ", ".join(_STATE_FIELDS)
-        try:
+        with _registered(con, "_ingest_papers", frame.to_arrow()):
             con.execute(
                 f"insert into papers ({state_columns}, last_run_id, updated_at)"
                 f" select {state_columns}, ?, current_timestamp from _ingest_papers",
                 [run_id],
             )
-        finally:
-            con.unregister("_ingest_papers")
-    if new_aliases:
-        con.register(
-            "_ingest_aliases",
-            _string_table({"alias_id": list(new_aliases), "paper_id": list(new_aliases.values())}),
+
+
+def _insert_aliases(con: duckdb.DuckDBPyConnection, new_aliases: dict[str, str]) -> None:
+    if not new_aliases:
+        return
+    table = _string_table({"alias_id": list(new_aliases), "paper_id": list(new_aliases.values())})
+    with _registered(con, "_ingest_aliases", table):
+        con.execute(
+            "insert or replace into paper_aliases select alias_id, paper_id from _ingest_aliases"
         )
-        try:
-            con.execute(
-                "insert or replace into paper_aliases"
-                " select alias_id, paper_id from _ingest_aliases"
-            )
-        finally:
-            con.unregister("_ingest_aliases")
-    if batch.quarantine.height:
-        quarantine = batch.quarantine.unique(
-            ["source", "source_ref", "reason", "payload_hash"], keep="first", maintain_order=True
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection, quarantine: pl.DataFrame, run_id: str
+) -> None:
+    """Each rejected record once (same source, source_ref, reason and payload: one row)."""
+    if not quarantine.height:
+        return
+    quarantine = quarantine.unique(
+        ["source", "source_ref", "reason", "payload_hash"], keep="first", maintain_order=True
+    )
+    with _registered(con, "_ingest_quarantine", quarantine.to_arrow()):
+        con.execute(
+            "insert into quarantine (run_id, source, source_ref, reason, payload, payload_hash)"
+            " select ?, source, source_ref, reason, payload, payload_hash"
+            " from _ingest_quarantine q where not exists (select 1 from quarantine x"
+            " where x.source = q.source and x.source_ref = q.source_ref"
+            " and x.reason = q.reason and x.payload_hash = q.payload_hash)",
+            [run_id],
         )
-        con.register("_ingest_quarantine", quarantine.to_arrow())
-        try:
-            con.execute(
-                "insert into quarantine (run_id, source, source_ref, reason, payload, payload_hash)"
-                " select ?, source, source_ref, reason, payload, payload_hash"
-                " from _ingest_quarantine q where not exists (select 1 from quarantine x"
-                " where x.source = q.source and x.source_ref = q.source_ref"
-                " and x.reason = q.reason and x.payload_hash = q.payload_hash)",
-                [run_id],
-            )
-        finally:
-            con.unregister("_ingest_quarantine")

@@ -10,10 +10,12 @@ Stage modules are imported inside the tasks, so a worker only loads what its sta
 import os
 import secrets
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -21,6 +23,11 @@ from pydantic import BaseModel, model_validator
 
 from flows.runlock import RunLock
 from flows.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from flows.audit import RunRecord
+    from flows.transform import DbtOutcome
+    from flows.validate import ValidationOutcome
 
 
 class RunRequest(BaseModel):
@@ -205,6 +212,128 @@ def _artifact(run_id: str, markdown: str) -> None:
     )
 
 
+@dataclass
+class _Stages:
+    """The five stages of one pipeline run, in order. Each marks its stage in the run record,
+    records and logs its result and passes its fault point. ``dbt`` and ``outcome`` are what the
+    publish gate judges (None until their stage ran)."""
+
+    settings: Settings
+    request: RunRequest
+    record: "RunRecord"
+    log: Any
+    dbt: "DbtOutcome | None" = None
+    outcome: "ValidationOutcome | None" = None
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def built(self) -> bool:
+        """``dbt build`` passed: the candidate goes to validation."""
+        return self.dbt is not None and self.dbt.success
+
+    @property
+    def passed(self) -> bool:
+        """``dbt build`` and the GX checkpoint both passed: the candidate may be published."""
+        return self.built and self.outcome is not None and self.outcome.success
+
+    def dbt_failures(self) -> list[str]:
+        return self.dbt.failures if self.dbt else []
+
+    def ingest(self) -> None:
+        with self._stage("ingest"):
+            counts = ingest_task(self.settings, self.request, self.run_id)
+            self.record.set_ingest(counts)
+            self.log.info("run %s ingest: %s", self.run_id, counts)
+
+    def tag(self) -> None:
+        with self._stage("tag"):
+            tags = _tag(self.settings, self.request, self.run_id)
+            self.record.set_tags(tags)
+            self.log.info("run %s tagging: %s", self.run_id, tags)
+
+    def transform(self) -> Path:
+        """Build the candidate and run ``dbt build`` on it; returns the candidate's path."""
+        with self._stage("transform"):
+            candidate = build_candidate_task(self.settings, self.run_id)
+            dbt = self.dbt = dbt_build_task(self.settings, candidate, self.run_id)
+            self.record.set_dbt(dbt)
+            self.log.info(
+                "run %s dbt build: success=%s models=%s tests passed=%s failed=%s (%.1f s)",
+                self.run_id,
+                dbt.success,
+                dbt.models_ok,
+                dbt.tests_passed,
+                dbt.tests_failed,
+                dbt.seconds,
+            )
+        return candidate
+
+    def validate(self, candidate: Path) -> None:
+        with self._stage("validate"):
+            outcome = self.outcome = validate_task(self.settings, candidate, self.run_id)
+            self.record.set_validation(outcome)
+            self.log.info("run %s validation: %s passed, %s failed",
+                          self.run_id, outcome.passed, outcome.failed)
+
+    def publish(self, candidate: Path) -> None:
+        """Publish the candidate when the gate passed; otherwise the run has failed."""
+        from flows.audit import record_run
+
+        if not self.passed:
+            self.record.finish(status="failed", published=False)
+            record_run(self.settings, candidate, self.record)
+            return
+        self._enter("publish")
+        self.record.finish(status="published", published=True)
+        # the warehouse carries its own row; the lake learns it from the warehouse
+        record_run(self.settings, candidate, self.record, to_lake=False)
+        publish_task(self.settings, candidate, self.run_id)
+
+    @contextmanager
+    def _stage(self, stage: str) -> Iterator[None]:
+        """The stage in the run record; its fault point ``after-<stage>`` once it is done."""
+        self._enter(stage)
+        yield
+        fault_point(f"after-{stage}")
+
+    def _enter(self, stage: str) -> None:
+        from flows.audit import mark_stage
+
+        mark_stage(self.settings, self.record, stage)
+
+
+def _recover(settings: Settings, lock: RunLock, run_id: str, log: Any) -> None:
+    """Before a run: close the records of a run that died holding the lock, and repair the
+    lake's derived state of a run killed after its replace."""
+    from flows.audit import recover_killed_run
+    from flows.publish import write_back
+
+    if lock.recovered:
+        log.warning(
+            "recovered the lock of run %s (pid %s), which did not finish",
+            lock.recovered.run_id,
+            lock.recovered.pid,
+        )
+        recover_killed_run(settings, lock.recovered.run_id)
+    write_back(settings, current_run_id=run_id)  # repairs a run killed after its replace
+
+
+def _run_result(record: "RunRecord", report_dir: Path, lock: RunLock) -> RunResult:
+    return RunResult(
+        run_id=record.run_id,
+        published=record.published,
+        status=record.status,
+        counts=record.counts(),
+        failed_checks=list(record.failed_checks),
+        report_dir=report_dir,
+        recovered_lock_of=lock.recovered.run_id if lock.recovered else None,
+        offending_papers=list(record.offending_papers),
+    )
+
+
 # ----------------------------------------------------------------------------- flows
 
 
@@ -221,8 +350,7 @@ def ingest_flow(request: RunRequest, settings: Settings | None = None):
 
 @flow(name="pipeline")
 def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunResult:
-    from flows.audit import RunRecord, mark_stage, record_run, recover_killed_run
-    from flows.publish import write_back
+    from flows.audit import RunRecord, record_run
     from flows.reports import report_markdown, write_report
 
     settings = settings or get_settings()
@@ -230,82 +358,25 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
     log = get_run_logger()
     run_id = new_run_id()
     with RunLock(settings.lock_path, run_id) as lock:
-        if lock.recovered:
-            log.warning(
-                "recovered the lock of run %s (pid %s), which did not finish",
-                lock.recovered.run_id,
-                lock.recovered.pid,
-            )
-            recover_killed_run(settings, lock.recovered.run_id)
-        write_back(settings, current_run_id=run_id)  # repairs a run killed after its replace
+        _recover(settings, lock, run_id, log)
         record = RunRecord.start(run_id=run_id, source=request.source)
         record_run(settings, None, record)
-        outcome = None
-        dbt = None
+        stages = _Stages(settings, request, record, log)
         try:
-            mark_stage(settings, record, "ingest")
-            counts = ingest_task(settings, request, run_id)
-            record.set_ingest(counts)
-            log.info("run %s ingest: %s", run_id, counts)
-            fault_point("after-ingest")
-
-            mark_stage(settings, record, "tag")
-            tags = _tag(settings, request, run_id)
-            record.set_tags(tags)
-            log.info("run %s tagging: %s", run_id, tags)
-            fault_point("after-tag")
-
-            mark_stage(settings, record, "transform")
-            candidate = build_candidate_task(settings, run_id)
-            dbt = dbt_build_task(settings, candidate, run_id)
-            record.set_dbt(dbt)
-            log.info(
-                "run %s dbt build: success=%s models=%s tests passed=%s failed=%s (%.1f s)",
-                run_id,
-                dbt.success,
-                dbt.models_ok,
-                dbt.tests_passed,
-                dbt.tests_failed,
-                dbt.seconds,
-            )
-            fault_point("after-transform")
-            if dbt.success:
-                mark_stage(settings, record, "validate")
-                outcome = validate_task(settings, candidate, run_id)
-                record.set_validation(outcome)
-                log.info(
-                    "run %s validation: %s passed, %s failed",
-                    run_id,
-                    outcome.passed,
-                    outcome.failed,
-                )
-                fault_point("after-validate")
-            if dbt.success and outcome is not None and outcome.success:
-                mark_stage(settings, record, "publish")
-                record.finish(status="published", published=True)
-                # the warehouse carries its own row; the lake learns it from the warehouse
-                record_run(settings, candidate, record, to_lake=False)
-                publish_task(settings, candidate, run_id)
-            else:
-                record.finish(status="failed", published=False)
-                record_run(settings, candidate, record)
+            stages.ingest()
+            stages.tag()
+            candidate = stages.transform()
+            if stages.built:
+                stages.validate(candidate)
+            stages.publish(candidate)
         except Exception as exc:
             record.finish(status="error", published=False, error=f"{type(exc).__name__}: {exc}")
             record_run(settings, None, record)
-            write_report(settings, record, outcome, dbt.failures if dbt else [])
+            write_report(settings, record, stages.outcome, stages.dbt_failures())
             raise
-        report_dir = write_report(settings, record, outcome, dbt.failures if dbt else [])
-        _artifact(run_id, report_markdown(record, outcome))
-        return RunResult(
-            run_id=run_id,
-            published=record.published,
-            status=record.status,
-            counts=record.counts(),
-            failed_checks=list(record.failed_checks),
-            report_dir=report_dir,
-            recovered_lock_of=lock.recovered.run_id if lock.recovered else None,
-            offending_papers=list(record.offending_papers),
-        )
+        report_dir = write_report(settings, record, stages.outcome, stages.dbt_failures())
+        _artifact(run_id, report_markdown(record, stages.outcome))
+        return _run_result(record, report_dir, lock)
 
 
 def run_pipeline(settings: Settings, request: RunRequest) -> RunResult:

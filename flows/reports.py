@@ -116,6 +116,18 @@ def report_markdown(
     data_docs: Path | None = None,
 ) -> str:
     """The run summary as Markdown (Prefect artifact, ``papertrends report``)."""
+    lines = _overview_lines(record, outcome) + _check_lines(record, outcome, dbt_failures)
+    if record.versions:
+        lines += ["", "## Versions", "", "| | |", "|---|---|"]
+        lines += [f"| {k} | {_cell(v)} |" for k, v in sorted(record.versions.items())]
+    docs = data_docs or (outcome.data_docs_index if outcome is not None else None)
+    if docs:
+        lines += ["", f"Data Docs: `{docs}`"]
+    return "\n".join(lines) + "\n"
+
+
+def _overview_lines(record: RunRecord, outcome: ValidationOutcome | None) -> list[str]:
+    """The report's title, verdict, table of times and counts, and the error if any."""
     verdict = "published" if record.published else "not published"
     lines = [
         f"# papertrends run `{record.run_id}`",
@@ -136,7 +148,14 @@ def report_markdown(
         lines.append(f"| validation time | {outcome.seconds:.1f} s |")
     if record.error:
         lines += ["", "## Error", "", f"`{_cell(record.error)}`"]
+    return lines
 
+
+def _check_lines(
+    record: RunRecord, outcome: ValidationOutcome | None, dbt_failures: list[str] | None
+) -> list[str]:
+    """The failed checks (dbt, GX, others) with the command that sets the offending papers
+    aside, or that every expectation passed; the suites skipped."""
     # dbt failures: as given, else those the record carries ("dbt: ..." entries)
     dbt_failures = list(dbt_failures or []) or [
         c.removeprefix("dbt: ") for c in record.failed_checks if c.startswith("dbt: ")
@@ -146,6 +165,7 @@ def report_markdown(
     other = [
         c for c in record.failed_checks if not c.startswith("dbt: ") and c not in shown
     ]
+    lines: list[str] = []
     if dbt_failures or gx_failed or other:
         lines += ["", f"## Failed checks ({len(dbt_failures) + len(gx_failed) + len(other)})", ""]
         lines += [f"- dbt: `{_cell(f)}`" for f in dbt_failures]
@@ -163,14 +183,7 @@ def report_markdown(
         lines += ["", f"All {outcome.passed} expectations passed."]
     if outcome is not None and outcome.skipped_suites:
         lines += ["", "Skipped suites: " + ", ".join(outcome.skipped_suites)]
-
-    if record.versions:
-        lines += ["", "## Versions", "", "| | |", "|---|---|"]
-        lines += [f"| {k} | {_cell(v)} |" for k, v in sorted(record.versions.items())]
-    docs = data_docs or (outcome.data_docs_index if outcome is not None else None)
-    if docs:
-        lines += ["", f"Data Docs: `{docs}`"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def find_report(settings: Settings, run_id: str) -> Path:

@@ -24,7 +24,8 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,66 +402,85 @@ def _run_checkpoint(
     the whole run's Data Docs in one pass. (Dataframe assets would need one checkpoint per frame:
     a checkpoint passes the same batch parameters, hence the same dataframe, to every definition.)
     """
-    import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     if not frames:
         return []
     examples = settings.validation.max_examples
-    by_suite = {spec.name: spec for spec, _ in frames}
-    results: list[CheckResult] = []
     with tempfile.TemporaryDirectory(prefix=f"gx-{run_id}-") as project_dir:
         frames_dir = Path(project_dir) / "frames"
         frames_dir.mkdir()
         context = _gx_context(Path(project_dir), docs_dir)
-        datasource = context.data_sources.add_pandas("candidate")
-        definitions = []
-        for spec, df in frames:
-            path = frames_dir / f"{spec.name}.parquet"
-            _write_frame(_with_row_key(df, spec.key_columns), path)
-            asset = datasource.add_parquet_asset(name=spec.name, path=path)
-            batch = asset.add_batch_definition_whole_dataframe(spec.name)
-            suite = context.suites.add(
-                gx.ExpectationSuite(name=spec.name, expectations=spec.expectations)
-            )
-            definitions.append(
-                context.validation_definitions.add(
-                    gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
-                )
-            )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name="papertrends",
-                validation_definitions=definitions,
-                actions=[_data_docs_action("run_report")],
-                result_format={
-                    "result_format": "COMPLETE",
-                    "partial_unexpected_count": examples,
-                    "unexpected_index_column_names": [ROW_KEY, PAPER_KEY],
-                },
-            )
-        )
+        definitions = _validation_definitions(context, frames_dir, frames)
+        checkpoint = _checkpoint(context, definitions, examples)
         outcome = checkpoint.run(
             run_id=RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
         )
-        for validation in outcome.run_results.values():
-            spec = by_suite[validation.suite_name]
-            for er in validation.results:
-                cfg = er.expectation_config
-                results.append(
-                    CheckResult(
-                        suite=spec.name,
-                        expectation=cfg.type,
-                        column=_column_of(cfg.kwargs),
-                        success=bool(er.success),
-                        details=_details(er.result or {}, er.exception_info, examples),
-                        paper_ids=[] if er.success else _paper_ids(er.result or {}),
-                        examples=_failing_rows(er.result or {}, examples),
-                    )
-                )
+        results = [
+            _check_result(validation.suite_name, er, examples)
+            for validation in outcome.run_results.values()
+            for er in validation.results
+        ]
     order = {spec.name: n for n, (spec, _) in enumerate(frames)}
     results.sort(key=lambda r: order[r.suite])
     return results
+
+
+def _validation_definitions(
+    context: Any, frames_dir: Path, frames: Sequence[tuple[FrameSuite, pandas.DataFrame]]
+) -> list[Any]:
+    """Per frame: its parquet file, asset, whole-file batch, suite and validation definition."""
+    import great_expectations as gx
+
+    datasource = context.data_sources.add_pandas("candidate")
+    definitions = []
+    for spec, df in frames:
+        path = frames_dir / f"{spec.name}.parquet"
+        _write_frame(_with_row_key(df, spec.key_columns), path)
+        asset = datasource.add_parquet_asset(name=spec.name, path=path)
+        batch = asset.add_batch_definition_whole_dataframe(spec.name)
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=spec.name, expectations=spec.expectations)
+        )
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+            )
+        )
+    return definitions
+
+
+def _checkpoint(context: Any, definitions: list[Any], examples: int) -> Any:
+    """The run's one Checkpoint: every definition, COMPLETE results keyed by row and paper,
+    Data Docs rendered once."""
+    import great_expectations as gx
+
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name="papertrends",
+            validation_definitions=definitions,
+            actions=[_data_docs_action("run_report")],
+            result_format={
+                "result_format": "COMPLETE",
+                "partial_unexpected_count": examples,
+                "unexpected_index_column_names": [ROW_KEY, PAPER_KEY],
+            },
+        )
+    )
+
+
+def _check_result(suite: str, er: Any, examples: int) -> CheckResult:
+    """One expectation's GX result as a CheckResult of ``suite``."""
+    cfg = er.expectation_config
+    return CheckResult(
+        suite=suite,
+        expectation=cfg.type,
+        column=_column_of(cfg.kwargs),
+        success=bool(er.success),
+        details=_details(er.result or {}, er.exception_info, examples),
+        paper_ids=[] if er.success else _paper_ids(er.result or {}),
+        examples=_failing_rows(er.result or {}, examples),
+    )
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -486,64 +506,9 @@ def validate_candidate(
         raise FileNotFoundError(f"candidate warehouse not found: {candidate}")
     docs_dir = settings.reports_dir / run_id / "data_docs"
     docs_dir.mkdir(parents=True, exist_ok=True)
-    published_path = settings.warehouse_path
-    has_published = published_path.is_file() and published_path.resolve() != candidate.resolve()
 
-    frames: list[tuple[FrameSuite, Any]] = []
-    errors: list[CheckResult] = []
-    skipped: list[str] = []
-    con = duckdb.connect(str(candidate), read_only=True)
-    try:
-        inputs = SuiteInputs(
-            settings=settings,
-            run_id=run_id,
-            now=datetime.now(UTC),
-            candidate_tables=_tables(con, _current_database(con)),
-            raw_batch_columns=list(raw_batch.columns) if raw_batch is not None else [],
-            columns=_columns(con),
-        )
-        if has_published:
-            try:
-                con.execute(f"attach '{_sql_path(published_path)}' as {PUBLISHED} (read_only)")
-            except duckdb.Error as exc:  # unreadable published file: fail the gate, say why
-                has_published = False
-                errors.append(
-                    CheckResult("run_over_run", "open_published_warehouse", None, False,
-                                f"error: {exc}")
-                )
-            else:
-                inputs.published_tables = {
-                    t for t in _tables(con, PUBLISHED) if t.startswith("main.")
-                }
-        try:
-            suites = build_suites(
-                settings, inputs, raw_batch=raw_batch is not None, published=has_published
-            )
-            for spec in suites:
-                missing = [t for t in spec.requires if t not in inputs.candidate_tables]
-                if missing:
-                    skipped.append(f"{spec.name} (missing {', '.join(missing)})")
-                    continue
-                if spec.frame is None:
-                    frames.append((spec, raw_batch))
-                    continue
-                try:
-                    frames.append((spec, _fetch(con, spec.frame, raw_batch)))
-                except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
-                    # a frame that cannot be built (missing column, bad SQL) fails its suite
-                    errors.append(
-                        CheckResult(
-                            spec.name, "build_frame", None, False,
-                            f"error: {type(exc).__name__}: {exc}",
-                        )
-                    )
-        finally:
-            if has_published:
-                con.execute(f"detach {PUBLISHED}")
-    finally:
-        con.close()
-
-    results = errors + _run_checkpoint(settings, run_id, frames, docs_dir)
+    fetched = _fetch_frames(settings, candidate, run_id, raw_batch)
+    results = fetched.errors + _run_checkpoint(settings, run_id, fetched.frames, docs_dir)
     failed = sum(1 for r in results if not r.success)
     index = docs_dir / "index.html"
     return ValidationOutcome(
@@ -553,8 +518,97 @@ def validate_candidate(
         results=results,
         data_docs_index=index if index.is_file() else None,
         seconds=time.perf_counter() - started,
-        skipped_suites=skipped,
+        skipped_suites=fetched.skipped,
     )
+
+
+@dataclass
+class _Frames:
+    """What the suites got from the candidate: their frames, a failed check for each frame (or
+    published warehouse) that could not be read, and the suites skipped for missing tables."""
+
+    frames: list[tuple[FrameSuite, Any]] = field(default_factory=list)
+    errors: list[CheckResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        spec: FrameSuite,
+        candidate_tables: set[str],
+        raw_batch: pandas.DataFrame | None,
+    ) -> None:
+        missing = [t for t in spec.requires if t not in candidate_tables]
+        if missing:
+            self.skipped.append(f"{spec.name} (missing {', '.join(missing)})")
+        elif spec.frame is None:
+            self.frames.append((spec, raw_batch))
+        else:
+            try:
+                self.frames.append((spec, _fetch(con, spec.frame, raw_batch)))
+            except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
+                # a frame that cannot be built (missing column, bad SQL) fails its suite
+                self.errors.append(
+                    CheckResult(
+                        spec.name, "build_frame", None, False,
+                        f"error: {type(exc).__name__}: {exc}",
+                    )
+                )
+
+
+def _fetch_frames(
+    settings: Settings, candidate: Path, run_id: str, raw_batch: pandas.DataFrame | None
+) -> _Frames:
+    """Every suite's frame, from the candidate opened read-only (with the published warehouse,
+    when there is one, attached read-only while they are computed)."""
+    path = settings.warehouse_path
+    published = path if path.is_file() and path.resolve() != candidate.resolve() else None
+    fetched = _Frames()
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        inputs = SuiteInputs(
+            settings=settings,
+            run_id=run_id,
+            now=datetime.now(UTC),
+            candidate_tables=_tables(con, _current_database(con)),
+            raw_batch_columns=list(raw_batch.columns) if raw_batch is not None else [],
+            columns=_columns(con),
+        )
+        with _published_attached(con, published, inputs, fetched.errors) as has_published:
+            suites = build_suites(
+                settings, inputs, raw_batch=raw_batch is not None, published=has_published
+            )
+            for spec in suites:
+                fetched.add(con, spec, inputs.candidate_tables, raw_batch)
+    return fetched
+
+
+@contextmanager
+def _published_attached(
+    con: duckdb.DuckDBPyConnection,
+    path: Path | None,
+    inputs: SuiteInputs,
+    errors: list[CheckResult],
+) -> Iterator[bool]:
+    """The published warehouse ``path`` attached read-only as ``published`` inside the block,
+    its tables in ``inputs.published_tables``; yields whether it is attached. An unreadable file
+    adds a failed check to ``errors`` (the gate fails and says why)."""
+    if path is not None:
+        try:
+            con.execute(f"attach '{_sql_path(path)}' as {PUBLISHED} (read_only)")
+        except duckdb.Error as exc:
+            errors.append(
+                CheckResult("run_over_run", "open_published_warehouse", None, False,
+                            f"error: {exc}")
+            )
+            path = None
+    if path is None:
+        yield False
+        return
+    inputs.published_tables = {t for t in _tables(con, PUBLISHED) if t.startswith("main.")}
+    try:
+        yield True
+    finally:
+        con.execute(f"detach {PUBLISHED}")
 
 
 def _sql_path(path: Path) -> str:
