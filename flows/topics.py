@@ -31,7 +31,6 @@ model and a manifest (versions, parameters, counts) are saved per run (``save_ru
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from dataclasses import dataclass
@@ -83,11 +82,23 @@ UNCLUSTERED_TOPIC_ID = "t_unclustered"
 PLACED_COLUMNS = ["paper_id", "topic_id", "weight", "is_primary", "is_loose", "placement"]
 
 
-def params_from_config(raw: dict | str | None) -> TopicParams:
-    """TopicParams from the dbt config ``topic_params`` (a dict, or its rendering as text)."""
-    if isinstance(raw, str):
-        raw = ast.literal_eval(raw)
-    return TopicParams(**(raw or {}))
+def params_from_config(raw: str | None) -> TopicParams:
+    """The dbt Python models' one typed params object, from their config ``topic_params``.
+
+    ``dbt/models/intermediate/_intermediate.yml`` sets it to the var ``topics`` as JSON
+    (``tojson``); keys it leaves out take the TopicSettings defaults, and an unknown key (a
+    misspelt ``--vars``) is an error rather than silently ignored.
+    """
+    if not isinstance(raw, str):
+        raise ValueError(
+            "dbt config topic_params must be the var `topics` as JSON "
+            f"(dbt/models/intermediate/_intermediate.yml), got {raw!r}"
+        )
+    params = TopicParams.model_validate_json(raw)
+    unknown = sorted(set(json.loads(raw)) - set(TopicParams.model_fields))
+    if unknown:
+        raise ValueError(f"unknown keys in the dbt var `topics`: {unknown}")
+    return params
 
 
 def relation_frame(relation: Any, vector_columns: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -228,6 +228,9 @@ def invoke_dbt(
         str(project_dir),
         "--profiles-dir",
         str(project_dir),
+        # the run's candidate (the profile's default target, local, is a user's copy)
+        "--target",
+        "candidate",
         "--target-path",
         str(target_dir),
         "--log-path",

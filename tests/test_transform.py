@@ -8,7 +8,11 @@ Fri 06-06 for the first build (r1), the same data again (r1b), then Mon 06-09 ..
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +23,13 @@ import yaml
 
 from flows.settings import Settings, TopicSettings
 from flows.tagging.phrase_quality import is_measurement
-from flows.topics import place_papers, relation_frame
+from flows.topics import params_from_config, place_papers, relation_frame
 from flows.transform import (
     DbtOutcome,
     build_candidate,
     compile_analyses,
     dbt_vars,
-    generate_docs,
+    invoke_dbt,
     run_dbt_build,
     save_topic_registry,
 )
@@ -427,8 +431,6 @@ def test_topics_are_deterministic_for_the_same_data(builds: Builds) -> None:
 
 
 def test_each_run_saves_its_topic_model_and_manifest(builds: Builds) -> None:
-    import json
-
     first = builds.first.parent / "topic_model"
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["fitted"] and manifest["params"] == TopicSettings().model_dump()
@@ -449,10 +451,88 @@ def test_each_run_saves_its_topic_model_and_manifest(builds: Builds) -> None:
     assert again["fitted"] is False and again["placement"] == {"kept": manifest["n_papers"]}
 
 
-def test_docs_generate_works(builds: Builds) -> None:
-    target = generate_docs(builds.settings, builds.second, run_id="r2")
-    assert (target / "index.html").is_file()
-    assert (target / "catalog.json").is_file()
+def _standalone_dbt(args: list[str], copy: Path, out: Path) -> subprocess.CompletedProcess:
+    """The venv's dbt as a user types it in dbt/: no --vars, no runner, no PYTHONPATH; only the
+    profile's documented env var naming the copy (target/ and logs/ go to ``out``)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PAPERTRENDS_DBT_", "DBT_")) and k != "PYTHONPATH"
+    }
+    env |= {
+        "PAPERTRENDS_DBT_LOCAL_PATH": str(copy),
+        "DBT_TARGET_PATH": str(out / "target"),
+        "DBT_LOG_PATH": str(out / "logs"),
+        "DO_NOT_TRACK": "1",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), *args],
+        cwd=Settings().transform.dbt_project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_dbt_works_on_its_own_from_its_folder_on_a_copy_of_the_warehouse(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """`cd dbt && dbt build / dbt show / dbt docs generate` on a copy of a warehouse, with the
+    project's var defaults, rebuilds the topics the pipeline published (same parameters reach
+    the Python models) and renders the docs."""
+    copy = tmp_path / "warehouse-copy.duckdb"
+    shutil.copyfile(builds.second, copy)
+    build = _standalone_dbt(["build"], copy, tmp_path)
+    assert build.returncode == 0, build.stdout[-3000:]
+    assert "target='local'" in build.stdout
+    topics = "select topic_id, label, n_papers, theme_id from {db}dim_topics"
+    placed = "select paper_id, topic_id, weight, is_primary from {db}fct_paper_topics"
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        con.execute("attach ? as published (read_only)", [str(builds.second)])
+        for sql in (topics, placed):
+            rebuilt = sorted(con.execute(sql.format(db="")).fetchall())
+            assert rebuilt
+            assert rebuilt == sorted(con.execute(sql.format(db="published.main.")).fetchall())
+    finally:
+        con.close()
+    show = _standalone_dbt(["show", "--select", "dim_topics"], copy, tmp_path)
+    assert show.returncode == 0, show.stdout[-3000:]
+    assert "topic_id" in show.stdout and " t_" in show.stdout
+    docs = _standalone_dbt(["docs", "generate"], copy, tmp_path)
+    assert docs.returncode == 0, docs.stdout[-3000:]
+    assert (tmp_path / "target" / "index.html").is_file()
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert "label" in catalog["nodes"]["model.papertrends.dim_topics"]["columns"]
+
+
+def test_the_runner_passes_settings_to_the_python_models_as_one_typed_object(
+    builds: Builds, tmp_path: Path
+) -> None:
+    settings = builds.settings.model_copy(deep=True)
+    settings.transform.topics = TopicSettings(max_df=0.05, min_samples=2, loose_days=30)
+    candidate = tmp_path / "run" / "candidate.duckdb"
+    candidate.parent.mkdir()
+    result, target = invoke_dbt(settings, candidate, ["parse"], run_id="r9")
+    assert result.success, result.exception
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    for model in ("int_keyphrases_qualified", "int_paper_topics_assigned", "int_topics_clustered"):
+        config = nodes[f"model.papertrends.{model}"]["config"]
+        assert params_from_config(config["topic_params"]) == settings.transform.topics
+    assigned = nodes["model.papertrends.int_paper_topics_assigned"]["config"]
+    assert assigned["run_id"] == "r9"
+    assert assigned["topic_model_dir"] == str(candidate.parent.resolve() / "topic_model")
+
+
+def test_topic_params_are_the_var_as_json_with_defaults_and_no_unknown_keys() -> None:
+    assert params_from_config('{"max_df": 0.05}') == TopicSettings(max_df=0.05)
+    with pytest.raises(ValueError, match="max_dff"):
+        params_from_config('{"max_dff": 0.05}')
+    with pytest.raises(ValueError):  # a Python repr is not JSON
+        params_from_config("{'max_df': 0.05, 'min_samples': None}")
+    with pytest.raises(ValueError, match="topic_params"):
+        params_from_config(None)
 
 
 def test_analyses_compile_and_run_on_the_warehouse(builds: Builds) -> None:
