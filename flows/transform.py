@@ -320,14 +320,6 @@ def _is_infrastructure_error(exception: BaseException) -> bool:
     return not isinstance(exception, DbtBaseException)
 
 
-def generate_docs(settings: Settings, candidate: Path, *, run_id: str) -> Path:
-    """``dbt docs generate`` on a built candidate; returns the folder with index.html."""
-    result, target_dir = invoke_dbt(settings, candidate, ["docs", "generate"], run_id=run_id)
-    if not getattr(result, "success", False):
-        raise RuntimeError(f"dbt docs generate failed: {getattr(result, 'exception', None)}")
-    return target_dir
-
-
 def compile_analyses(settings: Settings, candidate: Path, *, run_id: str) -> dict[str, str]:
     """The SQL of dbt/analyses compiled for the candidate: analysis name -> runnable SQL."""
     result, target_dir = invoke_dbt(
