@@ -15,9 +15,8 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
+from flows.ingest import SOURCES
 from flows.validate import FrameSuite, SuiteInputs
-
-SOURCES = ["hf-daily", "arxiv-atom", "arxiv-jsonl", "hf-page"]
 
 
 def _with_lengths(_con, raw: pd.DataFrame) -> pd.DataFrame:
@@ -35,7 +34,7 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
             gxe.ExpectColumnValuesToNotBeNull(column="paper_id"),
             gxe.ExpectColumnValuesToNotBeNull(column="title"),
             gxe.ExpectColumnValuesToNotBeNull(column="abstract"),
-            gxe.ExpectColumnValuesToBeInSet(column="source", value_set=SOURCES),
+            gxe.ExpectColumnValuesToBeInSet(column="source", value_set=list(SOURCES)),
             gxe.ExpectColumnValuesToNotBeNull(column="content_hash"),
             gxe.ExpectColumnValuesToNotBeNull(column="title_key"),
             # the feed's shape: at least half the abstracts (the median) this long; when it

@@ -5,10 +5,11 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from flows.validate import MART_TABLES, PUBLISHED, FrameSuite, SuiteInputs
+from flows.contract import mart_names
+from flows.validate import PUBLISHED, FrameSuite, SuiteInputs
 
 # Only the public marts are compared (run_audit only grows; intermediate tables may change).
-_MARTS = ", ".join(f"'{t}'" for t in MART_TABLES)
+_MARTS = ", ".join(f"'{t}'" for t in mart_names())
 
 # Every column of the published marts beside its type in the candidate.
 SCHEMA_DRIFT = f"""
@@ -91,7 +92,7 @@ def _row_counts(con, _raw) -> pd.DataFrame:
     }
     rows = []
     has_set_aside = _has_set_aside(con)
-    for table in (t for t in published if t in MART_TABLES):
+    for table in (t for t in published if t in mart_names()):
         columns = {r[0] for r in con.execute(
             "select column_name from duckdb_columns() where database_name = ?"
             " and schema_name = 'main' and table_name = ?", [PUBLISHED, table]

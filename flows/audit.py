@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from flows.contract import mart_names
 from flows.lake import RUN_AUDIT_COLUMNS, open_lake
 from flows.settings import Settings
 
@@ -349,8 +350,6 @@ def record_run(
 
 def _row_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
     """Rows of each public mart present in ``database`` (attached to ``con``)."""
-    from flows.validate import MART_TABLES
-
     present = {
         r[0]
         for r in con.execute(
@@ -361,7 +360,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]
     }
     return {
         mart: con.execute(f'select count(*) from "{database}".main.{mart}').fetchone()[0]
-        for mart in MART_TABLES
+        for mart in mart_names()
         if mart in present
     }
 
@@ -391,9 +390,7 @@ def mart_changes(
 
 
 def _mart_order(mart: str) -> int:
-    from flows.validate import MART_TABLES
-
-    return MART_TABLES.index(mart)
+    return mart_names().index(mart)
 
 
 def _quarantine_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:

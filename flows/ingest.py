@@ -55,6 +55,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from flows.contract import accepted_values
 from flows.errors import UserError
 from flows.records import (
     PAPER_FIELDS,
@@ -71,7 +72,8 @@ from flows.records import (
 )
 from flows.settings import Settings
 
-SOURCES = ("hf-daily", "arxiv-atom", "arxiv-jsonl", "hf-page")
+# The feeds: the accepted values of dim_papers.source in the marts contract.
+SOURCES: tuple[str, ...] = accepted_values("dim_papers", "source")
 
 PAPERS_SCHEMA: dict[str, pl.DataType] = {
     **PAPER_SCHEMA,

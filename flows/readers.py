@@ -23,11 +23,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from flows.contract import GRAINS
 from flows.errors import UserError
 from flows.settings import Settings
 
-GRAINS = ("day", "week", "month")
-CLAIM_TYPES = ("result", "improvement", "efficiency", "new_resource", "finding")
 _OPEN_ATTEMPTS = 4
 
 

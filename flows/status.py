@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
+from flows.contract import mart_names
 from flows.runlock import active_holder
 from flows.settings import Settings
-from flows.validate import MART_TABLES
 
 
 def warehouse_summary(settings: Settings) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def warehouse_summary(settings: Settings) -> dict[str, Any]:
         }
         rows = {
             name: con.execute(f"select count(*) from main.{name}").fetchone()[0]  # noqa: S608
-            for name in MART_TABLES
+            for name in mart_names()
             if name in present
         }
         info: dict[str, Any] = {"path": str(path), "published": True, "rows": rows}

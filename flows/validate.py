@@ -39,18 +39,6 @@ from flows.settings import Settings
 if TYPE_CHECKING:
     import pandas
 
-# The marts of the public contract (docs/ARCHITECTURE.md), schema `main`.
-MART_TABLES = (
-    "dim_papers",
-    "fct_paper_keywords",
-    "dim_topics",
-    "fct_paper_topics",
-    "fct_topic_trends",
-    "fct_keyword_trends",
-    "fct_claims",
-    "dim_themes",
-    "fct_theme_trends",
-)
 # The layers, in the order they run; each is expectations/<layer>.py.
 LAYERS = ("raw_batch", "tags", "marts", "run_over_run")
 # Name under which the published warehouse is attached while run-over-run frames are computed.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.contract import mart_names, public_marts
 from tests.http_server import Reply
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +30,6 @@ CLI = [sys.executable, "-m", "flows.cli"]
 # Three small consecutive weekdays of the recorded archive (23 + 29 + 26 entries).
 BASE_DAYS = ("2026-08-17", "2026-08-18")
 NEW_DAY = "2026-08-19"
-CONTRACT_MARTS = ("dim_papers", "fct_paper_keywords", "fct_paper_topics", "dim_topics")
 QUIET_ENV = {
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "false",
@@ -189,12 +189,13 @@ def published_runs(warehouse: Path) -> set[str]:
     return {r[0] for r in query(warehouse, "select run_id from main.run_audit where published")}
 
 
-def mart_contents(warehouse: Path, marts: Iterable[str] = CONTRACT_MARTS) -> dict[str, list]:
-    """Every row of each mart, sorted (floats rounded: thread/process order may differ)."""
+def mart_contents(warehouse: Path, marts: Iterable[str] | None = None) -> dict[str, list]:
+    """Every row of each mart (default: every public mart), sorted (floats rounded: thread/process
+    order may differ)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         out = {}
-        for mart in marts:
+        for mart in mart_names() if marts is None else marts:
             cols = con.execute(f"select * from main.{mart} limit 0").description
             exprs = [
                 f"round({c[0]}, 5)" if str(c[1]) in ("DOUBLE", "FLOAT") else c[0] for c in cols
@@ -209,20 +210,20 @@ def mart_contents(warehouse: Path, marts: Iterable[str] = CONTRACT_MARTS) -> dic
 
 # Columns that describe the run rather than the data: `dim_topics.is_new` is "founded by the run
 # that built this warehouse", so two histories with the same data differ there by design.
-RUN_SPECIFIC_COLUMNS = {"dim_topics": {"is_new"}, "dim_themes": {"is_new"}}
+RUN_SPECIFIC_COLUMNS = {
+    name: {"is_new"} for name, mart in public_marts().items() if "is_new" in mart.columns
+}
 
 
 def mart_digest(warehouse: Path, exclude: dict[str, set[str]] = RUN_SPECIFIC_COLUMNS) -> dict:
     """mart -> (row count, sha256 of its sorted rows) for every public mart (flows.validate.
-    MART_TABLES; run_audit is not one: it is the runs' log). Floats rounded to 5 decimals."""
+    contract; run_audit is not one: it is the runs' log). Floats rounded to 5 decimals."""
     import hashlib
-
-    from flows.validate import MART_TABLES
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         out = {}
-        for mart in MART_TABLES:
+        for mart in mart_names():
             cols = con.execute(f"select * from main.{mart} limit 0").description
             exprs = [
                 f"round({c[0]}, 5)" if str(c[1]) in ("DOUBLE", "FLOAT") else c[0]

@@ -210,11 +210,11 @@ def test_mart_changes_compare_the_candidate_with_the_published_warehouse(
     record.finish(status="failed", published=False)
     record_run(settings, candidate, record)
 
-    assert record.mart_rows == {
-        "dim_papers": {"before": 3, "after": 5},
-        "dim_topics": {"before": 4, "after": None},
-        "fct_claims": {"before": None, "after": 2},
-    }
+    rows = dict(record.mart_rows)
+    assert rows.pop("dim_papers") == {"before": 3, "after": 5}
+    assert rows.pop("dim_topics") == {"before": 4, "after": None}
+    assert rows.pop("fct_claims") == {"before": None, "after": 2}
+    assert rows == {}  # marts in neither file are not listed
     assert record.quarantine_reasons == {"empty abstract": 2, "bad date": 1}
     assert list_runs(settings)[0].mart_rows == record.mart_rows
     assert record.papers == 5 and record.config_hash

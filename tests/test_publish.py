@@ -116,7 +116,7 @@ def test_failed_validation_leaves_the_published_file_byte_identical(
     before = digest(settings.warehouse_path)
 
     candidate = candidate_of(settings, "bad", papers)
-    execute(candidate, "insert into main.dim_papers select * from main.dim_papers limit 1")
+    execute(candidate, "update main.dim_papers set n_keyphrases = -1 where rowid = 0")
     record = RunRecord.start(run_id="bad", source="hf-daily")
     outcome = validate_candidate(settings, candidate, run_id="bad")
     record.set_validation(outcome)
@@ -137,8 +137,9 @@ def test_failed_validation_leaves_the_published_file_byte_identical(
     finally:
         con.close()
     assert row[0] == "failed" and row[1] is False
-    assert any("marts.dim_papers: expect_column_values_to_be_unique(paper_id)" in c for c in row[2])
-    assert "expect_column_values_to_be_unique(paper_id)" in (folder / "summary.json").read_text()
+    check = "marts.dim_papers: expect_column_values_to_be_between(n_keyphrases)"
+    assert any(check in c for c in row[2])
+    assert check.split(": ")[1] in (folder / "summary.json").read_text()
     # the lake (raw data) is untouched apart from the audit row
     lake = duckdb.connect(str(settings.lake_path), read_only=True)
     try:

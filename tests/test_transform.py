@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from flows.contract import public_marts
 from flows.settings import Settings, TopicSettings
 from flows.tagging.phrase_quality import is_measurement
 from flows.topics import params_from_config, place_papers, relation_frame
@@ -37,41 +38,6 @@ from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_papers
 
 FIRST_DAYS = ["2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"]
 LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
-
-CONTRACT = {
-    "dim_papers": "paper_id arxiv_id title abstract authors published_at first_seen_at "
-    "activity_date source sources upvotes num_comments categories source_keywords arxiv_url "
-    "hf_url n_keyphrases primary_topic_id primary_theme_id",
-    "fct_paper_keywords": "paper_id keyphrase surface_form score rank",
-    "dim_topics": "topic_id label top_keyphrases n_papers first_seen_date last_seen_date "
-    "parent_topic_id theme_id",
-    "dim_themes": "theme_id label top_keyphrases n_topics n_papers first_seen_date "
-    "last_seen_date is_new",
-    "fct_paper_topics": "paper_id topic_id weight is_primary",
-    "fct_topic_trends": "topic_id grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
-    "is_partial_window",
-    "fct_theme_trends": "theme_id grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
-    "is_partial_window",
-    "fct_keyword_trends": "keyphrase grain window_start window_end n_papers share upvotes "
-    "prev_n_papers change_abs change_pct zscore_8 is_emerging rising_score is_rising "
-    "is_partial_window",
-    "fct_claims": "claim_id paper_id sentence_index sentence span start_offset end_offset "
-    "claim_type value unit direction qualifier metric benchmark baseline",
-}
-PRIMARY_KEYS = {
-    "dim_papers": ["paper_id"],
-    "fct_paper_keywords": ["paper_id", "keyphrase"],
-    "dim_topics": ["topic_id"],
-    "dim_themes": ["theme_id"],
-    "fct_theme_trends": ["theme_id", "grain", "window_start"],
-    "fct_paper_topics": ["paper_id", "topic_id"],
-    "fct_topic_trends": ["topic_id", "grain", "window_start"],
-    "fct_keyword_trends": ["keyphrase", "grain", "window_start"],
-    "fct_claims": ["claim_id"],
-}
-
 
 # the module's fixture runs four real dbt builds (about 4 minutes on a quiet machine); on a
 # shared, loaded one they need more than the suite's default 900 s
@@ -178,22 +144,74 @@ def test_candidate_file_is_not_locked_after_build(builds: Builds) -> None:
         con.close()
 
 
-def test_marts_have_contract_columns_and_unique_keys(builds: Builds) -> None:
-    for mart, columns in CONTRACT.items():
+def test_built_marts_are_exactly_the_contract(builds: Builds) -> None:
+    """The contract flows.contract reads from the marts yml is what dbt built: the same columns,
+    in the same order, with the same DuckDB types, and unique keys. So a column added to a
+    public mart's model and yml reaches the warehouse and every Python reader, and a column
+    added to only one of them fails the build (the contract is enforced)."""
+    for mart in public_marts().values():
         rows = _query(
             builds.second,
-            "select column_name from information_schema.columns "
-            f"where table_schema = 'main' and table_name = '{mart}'",
+            "select column_name, lower(data_type) from duckdb_columns() "
+            f"where schema_name = 'main' and table_name = '{mart.name}' order by column_index",
         )
-        assert set(columns.split()) <= {r[0] for r in rows}, mart
-        keys = ", ".join(PRIMARY_KEYS[mart])
+        assert dict(rows) == mart.columns and [r[0] for r in rows] == list(mart.columns), mart
+        keys = ", ".join(mart.key)
         dupes = _query(
             builds.second,
-            f"select count(*) from (select {keys} from {mart} group by all having count(*) > 1)",
+            f"select count(*) from (select {keys} from {mart.name}"
+            " group by all having count(*) > 1)",
         )
-        assert dupes == [(0,)], mart
+        assert dupes == [(0,)], mart.name
     n_papers = _query(builds.second, "select count(*) from dim_papers")[0][0]
     assert n_papers > 50
+
+
+def _add_column(project: Path, model: str) -> None:
+    sql = next(project.glob(f"models/**/{model}.sql"))
+    text = sql.read_text().rstrip()
+    assert text.endswith("select * from final"), "model no longer ends as expected"
+    sql.write_text(
+        text.removesuffix("select * from final")
+        + "select *, 0::integer as n_citations from final\n"
+    )
+
+
+def test_a_column_is_added_by_its_model_and_yml_alone(builds: Builds, tmp_path: Path) -> None:
+    """Adding a column to a public mart is a change to its SQL and its yml, nothing else: with
+    both (dim_papers), dbt builds it and flows.contract, reading that yml, lists it with its
+    type, so every Python reader has it; with the SQL alone (fct_claims), the enforced contract
+    fails the build, so the run cannot publish."""
+    project = tmp_path / "dbt"
+    shutil.copytree(
+        builds.settings.transform.dbt_project_dir,
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
+    _add_column(project, "dim_papers")
+    _add_column(project, "fct_claims")
+    yml = project / "models" / "marts" / "_marts.yml"
+    models = yaml.safe_load(yml.read_text())
+    [papers] = [m for m in models["models"] if m["name"] == "dim_papers"]
+    papers["columns"].append({"name": "n_citations", "data_type": "integer"})
+    yml.write_text(yaml.safe_dump(models, sort_keys=False))
+    settings = builds.settings.model_copy(deep=True)
+    settings.transform.dbt_project_dir = project
+
+    candidate = build_candidate(settings, "r-column")
+    outcome = run_dbt_build(settings, candidate, run_id="r-column")
+
+    contract = public_marts(yml)
+    assert contract["dim_papers"].columns["n_citations"] == "integer"
+    built = _query(
+        candidate,
+        "select column_name, lower(data_type) from duckdb_columns() "
+        "where schema_name = 'main' and table_name = 'dim_papers' order by column_index",
+    )
+    assert dict(built) == contract["dim_papers"].columns
+    assert not outcome.success
+    assert [f for f in outcome.failures if f.startswith("fct_claims: error")], outcome.failures
+    assert not [f for f in outcome.failures if f.split(":")[0] == "dim_papers"], outcome.failures
 
 
 def test_each_paper_with_keyphrases_has_exactly_one_primary_topic(builds: Builds) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from flows.audit import RunRecord
+from flows.contract import public_marts
 from flows.lake import DDL, RUN_AUDIT_COLUMNS
 from flows.reports import report_markdown, write_report
 from flows.settings import Settings
@@ -95,7 +96,7 @@ def _keywords(papers: pd.DataFrame, top_n: int) -> pd.DataFrame:
                 words.append(w.lower())
         for rank, w in enumerate(words[:top_n], start=1):
             rows.append((pid, w, w, round(0.9 - 0.05 * rank, 3), rank))
-    return pd.DataFrame(rows, columns=["paper_id", "keyphrase", "surface_form", "score", "rank"])
+    return pd.DataFrame(rows, columns=list(public_marts()["fct_paper_keywords"].columns))
 
 
 def _claims(papers: pd.DataFrame) -> pd.DataFrame:
@@ -104,14 +105,9 @@ def _claims(papers: pd.DataFrame) -> pd.DataFrame:
         for i, m in enumerate(re.finditer(r"(\d+(?:\.\d+)?)\s?%", abstract)):
             rows.append(
                 (f"{pid}:{i}", pid, 0, abstract[:200], m.group(0), m.start(), m.end(), "result",
-                 float(m.group(1)), "%", "level", "", None, None, None)
+                 float(m.group(1)), "%", "level", "", None, None, None, None, None)
             )
-    return pd.DataFrame(
-        rows,
-        columns=["claim_id", "paper_id", "sentence_index", "sentence", "span", "start_offset",
-                 "end_offset", "claim_type", "value", "unit", "direction", "qualifier", "metric",
-                 "benchmark", "baseline"],
-    )
+    return pd.DataFrame(rows, columns=list(public_marts()["fct_claims"].columns))
 
 
 TRENDS = """
@@ -350,27 +346,32 @@ def test_valid_candidate_passes_every_suite_and_writes_data_docs(
     assert again.passed == outcome.passed and again.results == outcome.results
 
 
-def test_duplicated_paper_id_in_a_mart_fails(settings: Settings, candidate: Path) -> None:
-    execute(candidate, "insert into main.dim_papers select * from main.dim_papers limit 1")
-    outcome = validate_candidate(settings, candidate, run_id="dup")
+def test_negative_keyphrase_count_in_a_mart_fails(settings: Settings, candidate: Path) -> None:
+    # (keys, nulls, types and enums of the marts are dbt's contract and tests: test_gate_e2e)
+    execute(
+        candidate,
+        "update main.dim_papers set n_keyphrases = -1"
+        " where paper_id = (select min(paper_id) from main.dim_papers)",
+    )
+    outcome = validate_candidate(settings, candidate, run_id="neg")
     assert not outcome.success
-    [check] = failing(outcome, "marts.dim_papers", "expect_column_values_to_be_unique")
-    assert check.column == "paper_id"
+    [check] = failing(outcome, "marts.dim_papers", "expect_column_values_to_be_between")
+    assert check.column == "n_keyphrases"
     con = duckdb.connect(str(candidate), read_only=True)
-    dup = con.execute("select paper_id from main.dim_papers limit 1").fetchone()[0]
+    bad = con.execute("select min(paper_id) from main.dim_papers").fetchone()[0]
     con.close()
-    assert dup in check.details
-    assert_report_names(settings, outcome, "dup", check)
+    assert bad in check.details
+    assert_report_names(settings, outcome, "neg", check)
 
 
-def test_null_topic_label_fails_and_leaves_both_files_untouched(
+def test_blank_topic_label_fails_and_leaves_both_files_untouched(
     settings: Settings, candidate: Path, base_warehouse: Path
 ) -> None:
     shutil.copyfile(base_warehouse, settings.warehouse_path)
-    execute(candidate, "update main.dim_topics set label = null where topic_id = 1")
+    execute(candidate, "update main.dim_topics set label = ' ' where topic_id = 1")
     before = digest(settings.warehouse_path), digest(candidate)
     outcome = validate_candidate(settings, candidate, run_id="nolabel")
-    [check] = failing(outcome, "marts.dim_topics", "expect_column_values_to_not_be_null")
+    [check] = failing(outcome, "marts.dim_topics", "expect_column_values_to_match_regex")
     assert check.column == "label"
     assert "1 of 5 rows" in check.details and "topic_id=1" in check.details
     assert_report_names(settings, outcome, "nolabel", check)
@@ -492,8 +493,7 @@ def test_schema_drift_removed_or_retyped_fails_added_column_and_small_shrink_pas
     [drift] = failing(outcome, "run_over_run.schema")
     assert "fct_claims.baseline" in drift.details and "dim_papers.upvotes" in drift.details
     assert "dim_topics.description" not in drift.details
-    # the removed column also breaks the contract of the mart itself
-    assert failing(outcome, "marts.fct_claims", "expect_table_columns_to_match_set")
+    # (a mart's own columns are its enforced dbt contract: tests/test_transform.py)
     # one claim less is within max_row_shrink_fraction
     assert not failing(outcome, "run_over_run.row_counts")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-CLAIM_TYPES = ("result", "improvement", "efficiency", "new_resource", "finding")
-DIRECTIONS = ("increase", "decrease", "level")
-QUALIFIERS = ("up to", "over", "about", "at least", "")
+from flows.contract import CLAIM_TYPES, DIRECTIONS, QUALIFIERS
+
+__all__ = ["CLAIM_TYPES", "DIRECTIONS", "QUALIFIERS", "Claim", "Sentence"]
 
 
 @dataclass(frozen=True)
