@@ -48,5 +48,7 @@ def test_pipeline_on_a_dask_cluster_publishes_the_same_marts_as_threads(
     dask_marts = mart_contents(home / "warehouse.duckdb")
     thread_marts = mart_contents(published_home / "warehouse.duckdb")
     for mart, rows in thread_marts.items():
-        assert rows, mart
         assert dask_marts[mart] == rows, f"{mart} differs between dask and threads"
+    # not a comparison of empty tables (two days are too few for keyword trends, which need
+    # 15 papers a keyphrase): the tagged papers, their keyphrases and topics are there
+    assert thread_marts["fct_paper_keywords"] and thread_marts["fct_paper_topics"]
