@@ -74,7 +74,7 @@ def test_topic_trends_page_shows_the_latest_window(page, app: dict) -> None:
     settings = app["settings"]
     expect = open_page(page, app, "", "Topic trends")
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
-    page.get_by_text("month", exact=True).click()
+    page.get_by_test_id("stRadioGroup").get_by_text("month", exact=True).click()
     settle(page)
     # the page shows themes by default (tests/dashboard/test_trends_browser.py: drill-down)
     label, n_papers = sql(settings, """

@@ -35,7 +35,7 @@ def test_rising_page_lists_only_rising_topics_with_their_evidence(page, app: dic
     # the first page of a fresh app imports streamlit's modules: allow a loaded machine time
     expect(page.get_by_role("heading", name="Rising topics")).to_be_visible(timeout=90_000)
     settle(page)
-    page.get_by_text("month", exact=True).click()
+    page.get_by_test_id("stRadioGroup").get_by_text("month", exact=True).click()
     settle(page)
     choose(page, "Month starting", f"{date(2025, 4, 1):%Y-%m-%d}")
     headings = page.locator('[data-testid="stMain"] h3')
