@@ -39,6 +39,8 @@ class RunRequest(BaseModel):
     until: date | None = None
     task_runner: str = "threads"
     dask_address: str | None = None
+    # build and publish even when nothing that feeds the warehouse changed (flows.fingerprint)
+    full_refresh: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -224,6 +226,7 @@ class _Stages:
     log: Any
     dbt: "DbtOutcome | None" = None
     outcome: "ValidationOutcome | None" = None
+    fingerprint: str | None = None  # what this run's candidate is built from
 
     @property
     def run_id(self) -> str:
@@ -254,10 +257,30 @@ class _Stages:
             self.record.set_tags(tags)
             self.log.info("run %s tagging: %s", self.run_id, tags)
 
+    def unchanged(self) -> bool:
+        """Nothing that feeds the warehouse changed since the published run was built (and no
+        full refresh was asked for): the run is recorded as skipped, nothing is built."""
+        from flows.audit import record_run
+        from flows.fingerprint import inputs_fingerprint, published_stamp
+
+        self.fingerprint = inputs_fingerprint(self.settings)
+        published = published_stamp(self.settings)
+        if self.request.full_refresh or published is None or published[0] != self.fingerprint:
+            return False
+        self.record.finish(status="skipped", published=False)
+        record_run(self.settings, None, self.record)
+        self.log.info("run %s: nothing changed since run %s built the published warehouse; "
+                      "nothing built or published", self.run_id, published[1])
+        return True
+
     def transform(self) -> Path:
         """Build the candidate and run ``dbt build`` on it; returns the candidate's path."""
+        from flows.fingerprint import stamp
+
         with self._stage("transform"):
             candidate = build_candidate_task(self.settings, self.run_id)
+            if self.fingerprint:
+                stamp(candidate, self.fingerprint, self.run_id)
             dbt = self.dbt = dbt_build_task(self.settings, candidate, self.run_id)
             self.record.set_dbt(dbt)
             self.log.info(
@@ -365,10 +388,11 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
         try:
             stages.ingest()
             stages.tag()
-            candidate = stages.transform()
-            if stages.built:
-                stages.validate(candidate)
-            stages.publish(candidate)
+            if not stages.unchanged():
+                candidate = stages.transform()
+                if stages.built:
+                    stages.validate(candidate)
+                stages.publish(candidate)
         except Exception as exc:
             record.finish(status="error", published=False, error=f"{type(exc).__name__}: {exc}")
             record_run(settings, None, record)
