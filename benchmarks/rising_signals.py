@@ -236,6 +236,28 @@ def base_gate(s: Signals, min_ratio: float = 1.5, min_score: float = 2.0) -> np.
     return s.eligible & (s.n >= MIN_PAPERS) & (s.ratio >= min_ratio) & (s.score >= min_score)
 
 
+# scores the "top-k by score" family ranks topics by, per month
+RANKING_SCORES: dict[str, Rule] = {
+    "rising_score": lambda s: s.score,
+    "log ratio": lambda s: np.log(np.maximum(s.ratio, 1e-9)),
+    "score + 0.5 log upv_rel": lambda s: s.score + 0.5 * np.log(np.maximum(s.upv_rel, 1e-3)),
+    "score + log upv_rel": lambda s: s.score + np.log(np.maximum(s.upv_rel, 1e-3)),
+    "score + 2 log upv_rel": lambda s: s.score + 2 * np.log(np.maximum(s.upv_rel, 1e-3)),
+    "score + log upv_med": lambda s: s.score + np.log(np.maximum(s.upv_med, 1e-2)),
+    "log ratio + log upv_rel": lambda s: np.log(np.maximum(s.ratio, 1e-9))
+    + np.log(np.maximum(s.upv_rel, 1e-3)),
+    "score + new_shared/2": lambda s: s.score + s.new_shared / 2,
+    "score x upv_ratio>1": lambda s: s.score * (s.upv_ratio >= 1),
+    "score + log prev_ratio": lambda s: s.score + np.log(np.maximum(s.prev_ratio, 0.1)),
+    "score + max(log prev_ratio, 0)": lambda s: s.score + np.maximum(
+        np.log(np.maximum(s.prev_ratio, 1e-3)), 0),
+    "score x novelty": lambda s: s.score * s.novelty,
+    "score + days/4": lambda s: s.score + s.days / 4,
+    "log ratio + log(base_n+1)": lambda s: np.log(np.maximum(s.ratio, 1e-9))
+    + np.log1p(s.base_n),
+}
+
+
 def families() -> dict[str, dict[str, Rule]]:
     """Family -> {candidate name: rule}. Every candidate keeps the >= 4 papers support."""
     fam: dict[str, dict[str, Rule]] = {name: {} for name in (
@@ -278,26 +300,7 @@ def families() -> dict[str, dict[str, Rule]]:
         fam["theme context"][f"top {k} by score + log theme_ratio, ratio>=1.5"] = (
             lambda s, k=k: top_k(s.score + np.log(np.maximum(s.theme_ratio, 1e-3)),
                                  s.eligible & (s.n >= MIN_PAPERS) & (s.ratio >= 1.5), k))
-    scores: dict[str, Rule] = {
-        "rising_score": lambda s: s.score,
-        "log ratio": lambda s: np.log(np.maximum(s.ratio, 1e-9)),
-        "score + 0.5 log upv_rel": lambda s: s.score + 0.5 * np.log(np.maximum(s.upv_rel, 1e-3)),
-        "score + log upv_rel": lambda s: s.score + np.log(np.maximum(s.upv_rel, 1e-3)),
-        "score + 2 log upv_rel": lambda s: s.score + 2 * np.log(np.maximum(s.upv_rel, 1e-3)),
-        "score + log upv_med": lambda s: s.score + np.log(np.maximum(s.upv_med, 1e-2)),
-        "log ratio + log upv_rel": lambda s: np.log(np.maximum(s.ratio, 1e-9))
-        + np.log(np.maximum(s.upv_rel, 1e-3)),
-        "score + new_shared/2": lambda s: s.score + s.new_shared / 2,
-        "score x upv_ratio>1": lambda s: s.score * (s.upv_ratio >= 1),
-        "score + log prev_ratio": lambda s: s.score + np.log(np.maximum(s.prev_ratio, 0.1)),
-        "score of m-1..m (2-window)": lambda s: s.score + np.maximum(
-            np.log(np.maximum(s.prev_ratio, 1e-3)), 0),
-        "score x novelty": lambda s: s.score * s.novelty,
-        "score + days/4": lambda s: s.score + s.days / 4,
-        "log ratio + log(base_n+1)": lambda s: np.log(np.maximum(s.ratio, 1e-9))
-        + np.log1p(s.base_n),
-    }
-    for (name, value), k, r in itertools.product(scores.items(), (5, 6), (1.0, 1.5)):
+    for (name, value), k, r in itertools.product(RANKING_SCORES.items(), (5, 6), (1.0, 1.5)):
         fam["top-k by score"][f"top {k} by {name}, ratio>={r}"] = (
             lambda s, v=value, k=k, r=r: top_k(
                 v(s), s.eligible & (s.n >= MIN_PAPERS) & (s.ratio >= r), k))
