@@ -67,6 +67,9 @@ class RunResult:
         lines = [f"run {self.run_id}: {self.status} (published: {published})"]
         if self.recovered_lock_of:
             lines.append(f"  recovered the stale lock of killed run {self.recovered_lock_of}")
+        if self.status == "skipped":
+            lines.append("  nothing that feeds the warehouse changed since the published run:"
+                         " nothing built or published (--full-refresh builds anyway)")
         lines += [f"  {k}: {v}" for k, v in self.counts.items()]
         if self.failed_checks:
             lines.append("  failed checks:")
