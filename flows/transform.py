@@ -255,7 +255,10 @@ def invoke_dbt(
         "--quiet",
     ]
     (target_dir / "run_results.json").unlink(missing_ok=True)
-    os.replace(candidate, building)
+    for stale in (building, building.with_name(building.name + ".wal")):  # a killed run's
+        stale.unlink(missing_ok=True)
+    if candidate.exists():  # `dbt parse` needs none
+        os.replace(candidate, building)
     try:
         result = dbtRunner().invoke(full_args)
     finally:
