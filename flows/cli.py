@@ -189,15 +189,15 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """What the published warehouse holds, the active run, and the last runs."""
-    from flows.status import collect_status, status_lines
+    from flows.journal.status import collect_status, status_lines
 
     settings = get_settings()
     info = collect_status(settings, last=last)
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
-    from flows.audit import list_runs
-    from flows.run_tables import print_table, runs_table
+    from flows.journal.summary import list_runs
+    from flows.journal.tables import print_table, runs_table
 
     for line in status_lines(info):
         console.print(line, markup=False, highlight=False, overflow="fold")
@@ -214,9 +214,9 @@ def runs(
     as_json: JsonOpt = False,
 ) -> None:
     """List past runs (published or not); `papertrends report ID` shows one."""
-    from flows.audit import list_runs
-    from flows.reports import report_html_path
-    from flows.run_tables import print_table, run_json, runs_table
+    from flows.journal.reports import report_html_path
+    from flows.journal.summary import list_runs
+    from flows.journal.tables import print_table, run_json, runs_table
 
     settings = get_settings()
     records = list_runs(settings)[:limit]
@@ -235,7 +235,7 @@ def report(
     ] = False,
 ) -> None:
     """Print one run's validation report; --open opens its HTML report (report.html)."""
-    from flows.reports import find_report, html_report, load_report_markdown
+    from flows.journal.reports import find_report, html_report, load_report_markdown
 
     settings = get_settings()
     folder = _guarded(lambda: find_report(settings, run_id))

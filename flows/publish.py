@@ -6,11 +6,12 @@ The candidate is checkpointed and closed, then renamed over ``warehouse.duckdb``
 reading the old data (its open file is untouched); a new connection opens the new file. A failed
 run never calls this, so the published file stays byte-for-byte as it was.
 
-The lake moves forward only with a publish: :func:`write_back` derives the lake's state that a
-later run reads as "done" (the topic registry and assignments, the ``published`` flag of the
-lake's ``run_audit``) from the published warehouse, after the replace. Every run also calls it
-before it starts, so a run killed between the replace and the write-back is repaired by the next
-one, and a run that never replaced leaves nothing to undo.
+The lake moves forward only with a publish: the run journal's write-back
+(:func:`flows.journal.audit.write_back`) derives the lake's state that a later run reads as
+"done" (the topic registry and assignments, the ``published`` flag of the lake's ``run_audit``)
+from the published warehouse, after the replace. Every run also calls it before it starts, so a
+run killed between the replace and the write-back is repaired by the next one, and a run that
+never replaced leaves nothing to undo.
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-
-# lake_meta key: the published run whose state the lake's derived tables hold
-WRITTEN_BACK = "written_back_run_id"
 
 log = logging.getLogger(__name__)
 
@@ -100,37 +98,3 @@ def published_run_ids(settings: Settings) -> list[str]:
     finally:
         con.close()
     return [r[0] for r in rows]
-
-
-def _written_back(settings: Settings) -> str | None:
-    from flows.lake import open_lake
-
-    with open_lake(settings.lake_path) as con:
-        row = con.execute("select value from lake_meta where key = ?", [WRITTEN_BACK]).fetchone()
-    return row[0] if row else None
-
-
-def write_back(settings: Settings, *, current_run_id: str | None = None) -> str | None:
-    """Bring the lake's derived state up to the published warehouse; returns its run id.
-
-    Idempotent. The topic registry is rewritten from the warehouse when the lake holds another
-    run's (the write is one transaction, then the marker); ``run_audit`` rows follow the
-    warehouse: a run it lists as published is published, any other run that is not
-    ``current_run_id`` and still says running or published was killed (see
-    ``flows.audit.reconcile_run_audit``).
-    """
-    from flows.audit import reconcile_run_audit
-    from flows.lake import open_lake
-    from flows.transform import save_topic_registry
-
-    published = published_run_ids(settings)
-    if published and _written_back(settings) != published[0]:
-        save_topic_registry(settings, settings.warehouse_path, run_id=published[0])
-        with open_lake(settings.lake_path) as con:
-            con.execute(
-                "insert or replace into lake_meta values (?, ?)", [WRITTEN_BACK, published[0]]
-            )
-        log.info("lake state written back from published run %s", published[0])
-    if settings.lake_path.is_file():
-        reconcile_run_audit(settings, set(published), current_run_id=current_run_id)
-    return published[0] if published else None

@@ -5,13 +5,13 @@ so a run can publish a new file (``os.replace``) at any time and the next query 
 input only ever reaches DuckDB as a parameter. :func:`warehouse_version` names the file currently
 published (inode, mtime, size) so callers can key caches on it.
 
-Also here: reading the validation reports (``reports/<run_id>/summary.json``, written by the
-validate step) defensively, and deciding whether the newest run failed while older data is shown.
+Also here: reading the run summaries (``reports/<run_id>/summary.json``, written by the run
+journal, read through :func:`flows.journal.summary.load_summary`) defensively, and deciding
+whether the newest run failed while older data is shown.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -471,12 +471,13 @@ def _sort_time(value: Any) -> datetime:
 
 
 def read_summary(path: Path) -> RunSummary:
-    """Read reports/<run_id>/summary.json as flows.audit and flows.reports write it."""
-    from flows.audit import RunRecord
+    """Read reports/<run_id>/summary.json as the run journal writes it."""
+    from flows.journal.record import RunRecord
+    from flows.journal.summary import load_summary
 
     folder = path.parent
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_summary(path)
         record = RunRecord.from_dict(data["run"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return RunSummary(run_id=folder.name, path=path, status="unreadable", error=str(exc))
@@ -497,9 +498,9 @@ def read_summary(path: Path) -> RunSummary:
 
 def list_summaries(settings: Settings) -> list[RunSummary]:
     """All validation summaries, newest first."""
-    if not settings.reports_dir.is_dir():
-        return []
-    summaries = [read_summary(p) for p in settings.reports_dir.glob("*/summary.json")]
+    from flows.journal.summary import summary_paths
+
+    summaries = [read_summary(p) for p in summary_paths(settings.reports_dir)]
     return sorted(summaries, key=lambda s: s.when, reverse=True)
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.journal.reports import load_report_markdown
 from flows.pipeline import RunRequest, run_pipeline
-from flows.reports import load_report_markdown
 from flows.settings import Settings
 
 pytestmark = pytest.mark.slow

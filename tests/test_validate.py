@@ -18,10 +18,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.audit import RunRecord
 from flows.contract import public_marts
+from flows.journal.record import RunRecord
+from flows.journal.reports import report_markdown, write_report
 from flows.lake import DDL, RUN_AUDIT_COLUMNS
-from flows.reports import report_markdown, write_report
 from flows.settings import Settings
 from flows.validate import (
     CheckResult,

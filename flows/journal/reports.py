@@ -1,11 +1,7 @@
-"""Per-run reports: ``reports/<run_id>/`` holds ``summary.json``, ``report.html`` (one
-self-contained page, :mod:`flows.run_report`) and the GX Data Docs (made to work offline by
-:mod:`flows.data_docs`).
+"""Per-run reports: ``reports/<run_id>/`` holds ``summary.json`` (:mod:`flows.journal.summary`),
+``report.html`` (one self-contained page, :mod:`flows.journal.report_html`) and the GX Data Docs
+(made to work offline by :mod:`flows.data_docs`).
 
-``summary.json`` keys: ``run`` (the :class:`~flows.audit.RunRecord`), ``validation`` (the
-:class:`~flows.validate.ValidationOutcome`, or null when validation did not run),
-``dbt_failures``, ``data_docs`` (path of the Data Docs index, relative to the folder) and
-``config`` (the settings the configuration hash covers).
 :func:`report_markdown` renders the same summary for the Prefect artifact and
 ``papertrends report RUN_ID``.
 """
@@ -18,8 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.audit import SUMMARY_FILE, RunRecord, read_summary, write_json_atomic
 from flows.errors import UserError
+from flows.journal.record import RunRecord, run_config, settings_hash
+from flows.journal.summary import (
+    SUMMARY_FILE,
+    read_summary,
+    save_summary,
+    summary_paths,
+)
 from flows.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,7 +60,6 @@ def write_report(
 
     Returns the report folder ``reports/<run_id>``.
     """
-    from flows.audit import settings_hash
     from flows.data_docs import make_offline
 
     record.close_stage()
@@ -69,21 +70,15 @@ def write_report(
     except OSError:
         log.exception("run %s: Data Docs left as GX wrote them", record.run_id)
     docs = data_docs_index(settings, record.run_id)
-    summary = read_summary(settings, record.run_id)
-    summary.update(
-        {
-            "run": record.to_dict(),
-            "validation": outcome.to_dict() if outcome is not None else None,
-            "dbt_failures": [str(f) for f in dbt_failures],
-            "data_docs": str(docs.relative_to(folder)) if docs else None,
-            "config": settings.model_dump(
-                mode="json", include={"ingest", "tagging", "transform", "validation"}
-            ),
-        }
-    )
     record.config_hash = record.config_hash or settings_hash(settings)
-    summary["run"] = record.to_dict()
-    write_json_atomic(folder / SUMMARY_FILE, summary)
+    save_summary(
+        settings,
+        record,
+        validation=outcome.to_dict() if outcome is not None else None,
+        dbt_failures=[str(f) for f in dbt_failures],
+        data_docs=str(docs.relative_to(folder)) if docs else None,
+        config=run_config(settings),
+    )
     html_report(settings, record.run_id)
     return folder
 
@@ -91,7 +86,7 @@ def write_report(
 def html_report(settings: Settings, run_id: str) -> Path | None:
     """Write ``reports/<run_id>/report.html``; a rendering error is logged, never raised (the
     run's outcome does not depend on its report)."""
-    from flows.run_report import write_report_html
+    from flows.journal.report_html import write_report_html
 
     try:
         return write_report_html(settings, run_id)
@@ -191,7 +186,7 @@ def find_report(settings: Settings, run_id: str) -> Path:
     shows: a unique prefix or ``-suffix``); a clear UserError for unknown or ambiguous ids."""
     folder = report_dir(settings, run_id)
     known = sorted(
-        (p.parent.name for p in settings.reports_dir.glob(f"*/{SUMMARY_FILE}")), reverse=True
+        (p.parent.name for p in summary_paths(settings.reports_dir)), reverse=True
     )
     if _RUN_ID.match(run_id) and (folder / SUMMARY_FILE).is_file():
         return folder

@@ -26,11 +26,12 @@ from typing import Any
 
 import duckdb
 
-from flows.audit import RunRecord, read_summary
 from flows.data_docs import ValidationPage, validation_pages
+from flows.journal.record import RunRecord
+from flows.journal.summary import read_summary
 from flows.settings import Settings
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 REPORT_FILE = "report.html"
 _PAPER_KEY = re.compile(r"(?:^|,\s*)paper_id=([^,]+)")
 

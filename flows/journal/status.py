@@ -52,7 +52,7 @@ def warehouse_summary(settings: Settings) -> dict[str, Any]:
 
 
 def collect_status(settings: Settings, last: int = 5) -> dict[str, Any]:
-    from flows.audit import list_runs
+    from flows.journal.summary import list_runs
 
     holder = active_holder(settings.lock_path)
     return {

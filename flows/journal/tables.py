@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from flows.audit import RunRecord
+from flows.journal.record import STAGES, RunRecord
 
 _GENERATED_ID = re.compile(r"^\d{8}T\d{6}Z-([0-9a-f]{6})$")
 
@@ -100,9 +100,6 @@ def print_table(console: Console, table: Table) -> None:
     else:
         Console(width=needed, force_terminal=console.is_terminal, no_color=console.no_color,
                 file=console.file).print(table)
-
-
-STAGES = ("ingest", "tag", "transform", "validate", "publish")
 
 
 def run_history(records: list[RunRecord], reports_dir: Path) -> list[dict[str, Any]]:
