@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.quiet import quiet_defaults
+from flows.lib.quiet import quiet_defaults
 from flows.settings import get_settings
 
 quiet_defaults()  # before any command imports Prefect or GX
@@ -155,8 +155,8 @@ def quarantine(
 ) -> None:
     """Set papers aside: they move to the quarantine and leave every later warehouse (the next
     run publishes without them) until released with --release."""
-    from flows.setaside import list_set_aside, set_aside
-    from flows.setaside import release as release_papers
+    from flows.lib.setaside import list_set_aside, set_aside
+    from flows.lib.setaside import release as release_papers
 
     settings = get_settings()
     if list_:
@@ -276,7 +276,7 @@ def serve(
 @app.command()
 def dashboard(port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1")] = None) -> None:
     """Start the Streamlit dashboard over the published warehouse."""
-    from flows.dashboard_launcher import run_dashboard
+    from flows.read.dashboard import run_dashboard
 
     raise typer.Exit(run_dashboard(get_settings(), port))
 
@@ -291,7 +291,7 @@ def digest(
     send: Annotated[bool, typer.Option(help="Email it with the SMTP settings")] = False,
 ) -> None:
     """Render the trend digest as HTML and Markdown (and optionally email it)."""
-    from flows.digest import render_digest, send_digest
+    from flows.read.digest import render_digest, send_digest
 
     settings = get_settings()
     result = _guarded(lambda: render_digest(settings, date=_day(day), window=window.value))
@@ -304,7 +304,7 @@ def digest(
 def _refuse_if_active() -> None:
     """Refuse at once (exit 2, naming the active run) before Prefect and its temporary server
     start; the flow still takes the lock itself (this check only saves the wait)."""
-    from flows.runlock import RunLockedError, active_holder
+    from flows.journal.runlock import RunLockedError, active_holder
 
     settings = get_settings()
     holder = active_holder(settings.lock_path)
@@ -314,7 +314,7 @@ def _refuse_if_active() -> None:
 
 def _guarded(fn):
     """Turn the errors a user can fix into a clear message and exit code 2."""
-    from flows.errors import UserError
+    from flows.lib.errors import UserError
 
     try:
         return fn()

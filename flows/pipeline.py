@@ -19,14 +19,14 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, model_validator
 
 from flows.journal.journal import RunJournal, RunResult, fault_point
-from flows.runlock import RunLock
+from flows.journal.runlock import RunLock
 from flows.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from flows.ingest import IngestCounts
-    from flows.tagging.tagger import TagCounts
-    from flows.transform import DbtOutcome
-    from flows.validate import ValidationOutcome
+    from flows.stages.ingest import IngestCounts
+    from flows.stages.tagging.tagger import TagCounts
+    from flows.stages.transform import DbtOutcome
+    from flows.stages.validate import ValidationOutcome
 
 __all__ = ["RunRequest", "RunResult", "pipeline_flow", "run_ingest", "run_pipeline"]
 
@@ -60,7 +60,7 @@ def new_run_id() -> str:
 
 def _network_failure(task, task_run, state) -> bool:
     """Retry a feed that still fails after the HTTP client's own retries; never bad input."""
-    from flows.sources.http import FetchError
+    from flows.stages.sources.http import FetchError
 
     try:
         state.result()
@@ -79,8 +79,8 @@ def _network_failure(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
 )
 def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "IngestCounts":
-    from flows.ingest import ingest
-    from flows.lake import open_lake
+    from flows.lib.lake import open_lake
+    from flows.stages.ingest import ingest
 
     with open_lake(settings.lake_path) as con:
         return ingest(
@@ -96,8 +96,8 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "Ingest
 
 @task(name="build-candidate", cache_policy=NO_CACHE)
 def build_candidate_task(settings: Settings, run_id: str) -> Path:
-    from flows.housekeeping import prune_runs
-    from flows.transform import build_candidate
+    from flows.journal.housekeeping import prune_runs
+    from flows.stages.transform import build_candidate
 
     prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
     return build_candidate(settings, run_id)
@@ -105,7 +105,7 @@ def build_candidate_task(settings: Settings, run_id: str) -> Path:
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_build_task(settings: Settings, candidate: Path, run_id: str) -> "DbtOutcome":
-    from flows.transform import run_dbt_build
+    from flows.stages.transform import run_dbt_build
 
     return run_dbt_build(settings, candidate, run_id=run_id)
 
@@ -121,9 +121,9 @@ where not list_contains(?::varchar[], run_id)
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(settings: Settings, candidate: Path, run_id: str) -> "ValidationOutcome":
-    from flows.lake import open_lake
-    from flows.publish import published_run_ids
-    from flows.validate import validate_candidate
+    from flows.lib.lake import open_lake
+    from flows.stages.publish import published_run_ids
+    from flows.stages.validate import validate_candidate
 
     published = published_run_ids(settings)
     with open_lake(settings.lake_path, read_only=True) as con:
@@ -134,7 +134,7 @@ def validate_task(settings: Settings, candidate: Path, run_id: str) -> "Validati
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(settings: Settings, candidate: Path, run_id: str) -> Path:
     """The atomic replace (the journal writes the lake's derived state back after it)."""
-    from flows.publish import publish
+    from flows.stages.publish import publish
 
     fault_point("before-replace")
     target = publish(settings, candidate, run_id=run_id)
@@ -143,7 +143,7 @@ def publish_task(settings: Settings, candidate: Path, run_id: str) -> Path:
 
 
 def _tag(settings: Settings, request: RunRequest, run_id: str) -> "TagCounts":
-    from flows.tagging.flow import tag_flow
+    from flows.stages.tagging.flow import tag_flow
 
     where = request.dask_address or "a local Dask cluster"
     get_run_logger().info(
@@ -161,7 +161,7 @@ def _tag(settings: Settings, request: RunRequest, run_id: str) -> "TagCounts":
 
 def _model_name(settings: Settings) -> str | None:
     """The keyphrase model of these settings, as the tagger names it in paper_keywords."""
-    from flows.tagging.embedder import model_name
+    from flows.stages.tagging.embedder import model_name
 
     try:
         return str(model_name(settings.tagging))

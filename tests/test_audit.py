@@ -12,8 +12,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.errors import UserError
-from flows.ingest import IngestCounts
 from flows.journal.audit import record_run
 from flows.journal.journal import RunJournal
 from flows.journal.record import RunRecord
@@ -24,13 +22,15 @@ from flows.journal.reports import (
     report_markdown,
     write_report,
 )
+from flows.journal.runlock import RunLock
 from flows.journal.summary import list_runs
-from flows.lake import open_lake
-from flows.runlock import RunLock
+from flows.lib.errors import UserError
+from flows.lib.lake import open_lake
 from flows.settings import Settings
-from flows.tagging.tagger import TagCounts
-from flows.transform import DbtOutcome
-from flows.validate import CheckResult, ValidationOutcome
+from flows.stages.ingest import IngestCounts
+from flows.stages.tagging.tagger import TagCounts
+from flows.stages.transform import DbtOutcome
+from flows.stages.validate import CheckResult, ValidationOutcome
 
 
 def a_record(run_id: str) -> RunRecord:

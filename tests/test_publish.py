@@ -15,10 +15,10 @@ import pytest
 from flows.journal.audit import record_run
 from flows.journal.record import RunRecord
 from flows.journal.reports import write_report
-from flows.publish import PublishError, publish
 from flows.settings import Settings
-from flows.tagging.embedder import model_name
-from flows.validate import validate_candidate
+from flows.stages.publish import PublishError, publish
+from flows.stages.tagging.embedder import model_name
+from flows.stages.validate import validate_candidate
 from tests.test_validate import build_warehouse, execute, load_real_papers
 
 

@@ -18,12 +18,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.contract import public_marts
 from flows.journal.record import RunRecord
 from flows.journal.reports import report_markdown, write_report
-from flows.lake import DDL, RUN_AUDIT_COLUMNS
+from flows.lib.contract import public_marts
+from flows.lib.lake import DDL, RUN_AUDIT_COLUMNS
 from flows.settings import Settings
-from flows.validate import (
+from flows.stages.validate import (
     CheckResult,
     SuiteInputs,
     ValidationOutcome,

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from flows.contract import mart_names
 from flows.journal.record import RunRecord, settings_hash
 from flows.journal.summary import read_summary, save_summary
-from flows.lake import RUN_AUDIT_COLUMNS, open_lake
-from flows.publish import published_run_ids
+from flows.lib.contract import mart_names
+from flows.lib.lake import RUN_AUDIT_COLUMNS, open_lake
 from flows.settings import Settings
+from flows.stages.publish import published_run_ids
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ def write_back(settings: Settings, *, current_run_id: str | None = None) -> str 
     ``current_run_id`` and still says running or published was killed (see
     :func:`reconcile_run_audit`).
     """
-    from flows.transform import save_topic_registry
+    from flows.stages.transform import save_topic_registry
 
     published = published_run_ids(settings)
     if published and _written_back(settings) != published[0]:

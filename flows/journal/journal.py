@@ -33,11 +33,11 @@ from flows.journal.summary import save_summary
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.ingest import IngestCounts
-    from flows.runlock import RunLock
-    from flows.tagging.tagger import TagCounts
-    from flows.transform import DbtOutcome
-    from flows.validate import ValidationOutcome
+    from flows.journal.runlock import RunLock
+    from flows.stages.ingest import IngestCounts
+    from flows.stages.tagging.tagger import TagCounts
+    from flows.stages.transform import DbtOutcome
+    from flows.stages.validate import ValidationOutcome
 
 FAULT_POINTS = (
     "after-ingest", "after-tag", "after-transform", "after-validate",
@@ -73,7 +73,7 @@ class RunResult:
             lines.append("  failed checks:")
             lines += [f"    - {c}" for c in self.failed_checks]
         if self.offending_papers:
-            from flows.setaside import command_for
+            from flows.lib.setaside import command_for
 
             lines.append(f"  offending papers ({len(self.offending_papers)}); to set them aside:")
             lines.append("    " + command_for(self.offending_papers))

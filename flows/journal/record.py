@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.ingest import IngestCounts
-    from flows.tagging.tagger import TagCounts
-    from flows.transform import DbtOutcome
-    from flows.validate import ValidationOutcome
+    from flows.stages.ingest import IngestCounts
+    from flows.stages.tagging.tagger import TagCounts
+    from flows.stages.transform import DbtOutcome
+    from flows.stages.validate import ValidationOutcome
 
 PACKAGES = (
     "duckdb",

@@ -26,12 +26,12 @@ from typing import Any
 
 import duckdb
 
-from flows.data_docs import ValidationPage, validation_pages
+from flows.journal.data_docs import ValidationPage, validation_pages
 from flows.journal.record import RunRecord
 from flows.journal.summary import read_summary
 from flows.settings import Settings
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_FILE = "report.html"
 _PAPER_KEY = re.compile(r"(?:^|,\s*)paper_id=([^,]+)")
 
@@ -179,7 +179,7 @@ def _test_columns(manifest: Path) -> dict[str, str]:
 def _failed_checks(
     settings: Settings, run_id: str, summary: dict[str, Any], pages: list[ValidationPage]
 ) -> list[FailedCheck]:
-    from flows.validate import ValidationOutcome
+    from flows.stages.validate import ValidationOutcome
 
     record = summary["run"]
     dbt_failures = summary.get("dbt_failures") or [
@@ -245,7 +245,7 @@ def _outcome(record: RunRecord, failed: list[FailedCheck], candidate: Path) -> t
 
 def build_report(settings: Settings, run_id: str) -> RunReport:
     """The report of ``run_id`` from its summary.json (and the kept candidate, Data Docs)."""
-    from flows.validate import ValidationOutcome
+    from flows.stages.validate import ValidationOutcome
 
     summary = read_summary(settings, run_id)
     record = RunRecord.from_dict(summary["run"])

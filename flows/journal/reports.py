@@ -1,6 +1,6 @@
 """Per-run reports: ``reports/<run_id>/`` holds ``summary.json`` (:mod:`flows.journal.summary`),
 ``report.html`` (one self-contained page, :mod:`flows.journal.report_html`) and the GX Data Docs
-(made to work offline by :mod:`flows.data_docs`).
+(made to work offline by :mod:`flows.journal.data_docs`).
 
 :func:`report_markdown` renders the same summary for the Prefect artifact and
 ``papertrends report RUN_ID``.
@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.errors import UserError
 from flows.journal.record import RunRecord, run_config, settings_hash
 from flows.journal.summary import (
     SUMMARY_FILE,
@@ -22,10 +21,11 @@ from flows.journal.summary import (
     save_summary,
     summary_paths,
 )
+from flows.lib.errors import UserError
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.validate import ValidationOutcome
+    from flows.stages.validate import ValidationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def write_report(
 
     Returns the report folder ``reports/<run_id>``.
     """
-    from flows.data_docs import make_offline
+    from flows.journal.data_docs import make_offline
 
     record.close_stage()
     folder = report_dir(settings, record.run_id)
@@ -169,7 +169,7 @@ def _check_lines(
             lines.append(f"- `{_cell(check.label())}`{detail}")
         lines += [f"- `{_cell(c)}`" for c in other]
         if record.offending_papers:
-            from flows.setaside import command_for
+            from flows.lib.setaside import command_for
 
             lines += ["", f"Offending papers ({len(record.offending_papers)}); to set them aside "
                       "(they leave the warehouse from the next run):", "",
@@ -205,7 +205,7 @@ def find_report(settings: Settings, run_id: str) -> Path:
 
 def load_report_markdown(settings: Settings, run_id: str) -> str:
     """report_markdown of a past run (whole or short id), read back from its summary.json."""
-    from flows.validate import ValidationOutcome
+    from flows.stages.validate import ValidationOutcome
 
     run_id = find_report(settings, run_id).name
     summary = read_summary(settings, run_id)

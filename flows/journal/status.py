@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from flows.contract import mart_names
-from flows.runlock import active_holder
+from flows.journal.runlock import active_holder
+from flows.lib.contract import mart_names
 from flows.settings import Settings
 
 

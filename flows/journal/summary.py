@@ -1,7 +1,7 @@
 """``reports/<run_id>/summary.json``: the run's own file, and the only place it is read.
 
 Keys: ``run`` (the :class:`~flows.journal.record.RunRecord`), ``validation`` (the
-:class:`~flows.validate.ValidationOutcome`, or null when validation did not run),
+:class:`~flows.stages.validate.ValidationOutcome`, or null when validation did not run),
 ``dbt_failures``, ``data_docs`` (path of the Data Docs index, relative to the folder) and
 ``config`` (the settings the configuration hash covers). Plain files, written atomically, so
 ``papertrends runs``/``status`` and the dashboard read them while a run holds the lake.
