@@ -176,36 +176,33 @@ def theme_topics(settings: Settings, theme_id: str) -> pd.DataFrame:
     )
 
 
-def theme_trends(settings: Settings, theme_ids: Sequence[str], grain: str) -> pd.DataFrame:
-    """Papers, share and change per window for the given themes (oldest window first)."""
+def _trends(settings: Settings, kind: str, ids: Sequence[str], grain: str) -> pd.DataFrame:
+    """Papers, share and change per window of the given topics or themes (``kind``), oldest
+    window first: ``fct_<kind>_trends`` joined to ``dim_<kind>s`` for the label."""
     return fetch_df(
         settings,
-        """
-        select t.theme_id, d.label, t.window_start, t.window_end, t.n_papers, t.share,
+        f"""
+        select t.{kind}_id, d.label, t.window_start, t.window_end, t.n_papers, t.share,
                t.upvotes, t.prev_n_papers, t.change_abs, t.change_pct, t.zscore_8,
                t.is_emerging, t.is_partial_window
-        from fct_theme_trends t join dim_themes d using (theme_id)
-        where t.grain = ? and list_contains(?::varchar[], t.theme_id)
+        from fct_{kind}_trends t join dim_{kind}s d using ({kind}_id)
+        where t.grain = ? and list_contains(?::varchar[], t.{kind}_id)
         order by t.window_start, d.label
-        """,
-        [check_grain(grain), list(theme_ids)],
+        """,  # noqa: S608 - kind is one of the two literals below
+        [check_grain(grain), list(ids)],
     )
+
+
+def theme_trends(settings: Settings, theme_ids: Sequence[str], grain: str) -> pd.DataFrame:
+    """Papers, share and change per window for the given themes (oldest window first;
+    ``fct_theme_trends``)."""
+    return _trends(settings, "theme", theme_ids, grain)
 
 
 def topic_trends(settings: Settings, topic_ids: Sequence[str], grain: str) -> pd.DataFrame:
-    """Papers, share and change per window for the given topics (oldest window first)."""
-    return fetch_df(
-        settings,
-        """
-        select t.topic_id, d.label, t.window_start, t.window_end, t.n_papers, t.share,
-               t.upvotes, t.prev_n_papers, t.change_abs, t.change_pct, t.zscore_8,
-               t.is_emerging, t.is_partial_window
-        from fct_topic_trends t join dim_topics d using (topic_id)
-        where t.grain = ? and list_contains(?::varchar[], t.topic_id)
-        order by t.window_start, d.label
-        """,
-        [check_grain(grain), list(topic_ids)],
-    )
+    """Papers, share and change per window for the given topics (oldest window first;
+    ``fct_topic_trends``)."""
+    return _trends(settings, "topic", topic_ids, grain)
 
 
 def trend_windows(settings: Settings, grain: str) -> list[date]:
