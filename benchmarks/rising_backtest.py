@@ -30,7 +30,8 @@ state) fitted on the lake's cached MiniLM document embeddings of the same papers
 rules evaluated on its topics in the same run. ``--grid`` prints the design-months precision
 of a grid of thresholds (how the defaults were chosen), the best of them with at least 5 flags
 a month, and two extensions of the rule (a second condition on the previous window, and a
-two-window smoothing) on top of the defaults; it never prints held-out figures.
+two-window smoothing) on top of the defaults; it never prints held-out figures. Signals other
+than the counts (HF upvotes, breadth, novelty, new authors, ranking rules): rising_signals.py.
 """
 
 from __future__ import annotations

@@ -62,6 +62,13 @@ DaskOpt = Annotated[
     str | None,
     typer.Option("--dask-address", help="Scheduler address; omitted: a local Dask cluster."),
 ]
+FullRefreshOpt = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="Build and publish even when nothing that feeds the warehouse changed.",
+    ),
+]
 
 
 def _day(value: datetime | None) -> date | None:
@@ -81,11 +88,13 @@ def run(
     until: DateOpt = None,
     task_runner: RunnerOpt = TaskRunnerName.threads,
     dask_address: DaskOpt = None,
+    full_refresh: FullRefreshOpt = False,
 ) -> None:
     """Run the whole pipeline: ingest -> tag -> dbt build -> validate -> publish.
 
-    Exits 0 only when the run published; a run that fails its checks leaves the published
-    warehouse as it was and exits 1, naming the failed checks.
+    Exits 0 when the run published, or was skipped because nothing that feeds the warehouse
+    changed since the published run; a run that fails its checks leaves the published warehouse
+    as it was and exits 1, naming the failed checks.
     """
     _refuse_if_active()
     from flows.pipeline import RunRequest, run_pipeline
@@ -97,10 +106,11 @@ def run(
         until=_day(until),
         task_runner=task_runner.value,
         dask_address=dask_address,
+        full_refresh=full_refresh,
     )
     result = _guarded(lambda: run_pipeline(get_settings(), request))
     console.print(result.summary())
-    if not result.published:
+    if not (result.published or result.status == "skipped"):
         raise typer.Exit(1)
 
 

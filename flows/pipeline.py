@@ -40,6 +40,9 @@ class RunRequest(BaseModel):
     until: date | None = None
     task_runner: str = "threads"
     dask_address: str | None = None
+    # build and publish even when nothing that feeds the warehouse changed
+    # (flows.stages.fingerprint)
+    full_refresh: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -95,12 +98,17 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "Ingest
 
 
 @task(name="build-candidate", cache_policy=NO_CACHE)
-def build_candidate_task(settings: Settings, run_id: str) -> Path:
+def build_candidate_task(settings: Settings, run_id: str, fingerprint: str | None) -> Path:
+    """The candidate, stamped with what it is built from (``fingerprint``, when known)."""
     from flows.journal.housekeeping import prune_runs
+    from flows.stages.fingerprint import stamp
     from flows.stages.transform import build_candidate
 
     prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
-    return build_candidate(settings, run_id)
+    candidate = build_candidate(settings, run_id)
+    if fingerprint:
+        stamp(candidate, fingerprint, run_id)
+    return candidate
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
@@ -198,8 +206,10 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.ingested(ingest_task(settings, request, run_id))
         with journal.stage("tag"):
             journal.tagged(_tag(settings, request, run_id))
+        if journal.unchanged(full_refresh=request.full_refresh):
+            return journal.result()
         with journal.stage("transform"):
-            candidate = build_candidate_task(settings, run_id)
+            candidate = build_candidate_task(settings, run_id, journal.fingerprint)
             journal.built(dbt_build_task(settings, candidate, run_id))
         if journal.dbt_passed:
             with journal.stage("validate"):

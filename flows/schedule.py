@@ -63,6 +63,8 @@ def daily_flow(
     result = pipeline_flow(request, settings)
     log = get_run_logger()
     log.info("daily run for %s: run %s %s, %s", day, result.run_id, result.status, result.counts)
+    if result.status == "skipped":  # the day brought nothing new: nothing to send either
+        return result
     if not result.published:
         # a scheduled run that did not publish is a failed flow run (Prefect shows/alerts it)
         raise RunNotPublishedError(result)

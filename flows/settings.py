@@ -308,6 +308,12 @@ class Settings(BaseSettings):
     def lock_path(self) -> Path:
         return self.home / "run.lock"
 
+    @cached_property
+    def dbt_work_dir(self) -> Path:
+        """Where dbt builds a run's candidate (moved back to the run folder after dbt) and keeps
+        the last run's parsed project: a path that never changes lets dbt parse partially."""
+        return self.home / "dbt"
+
     def ensure_home(self) -> None:
         for folder in (self.home, self.runs_dir, self.reports_dir, self.digests_dir):
             folder.mkdir(parents=True, exist_ok=True)

@@ -62,8 +62,10 @@ def test_a_record_the_gate_rejects_never_reaches_the_warehouse(
     rejected = {future["paper"]["id"], from_the_future["paper"]["id"]}
     env = cli_env(home_copy, prefect_server.api_url, model_dir)
 
-    for _ in range(2):  # the second run re-reads the same input: the old gate published it then
-        _published(_run(env, "--input", str(folder)))
+    # the second run re-reads the same input (the old gate published it then), and rebuilds
+    # although nothing changed
+    for refresh in ([], ["--full-refresh"]):
+        _published(_run(env, "--input", str(folder), *refresh))
         published = set(paper_ids(home_copy / "warehouse.duckdb"))
         assert not rejected & published
         assert fine["paper"]["id"] in published

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows.journal.audit import record_run, recover_killed_run, write_back
 from flows.journal.record import RunRecord
-from flows.journal.reports import report_markdown, write_report
+from flows.journal.reports import report_dir, report_markdown, write_report
 from flows.journal.summary import save_summary
 from flows.settings import Settings
 
@@ -68,6 +68,9 @@ class RunResult:
         lines = [f"run {self.run_id}: {self.status} (published: {published})"]
         if self.recovered_lock_of:
             lines.append(f"  recovered the stale lock of killed run {self.recovered_lock_of}")
+        if self.status == "skipped":
+            lines.append("  nothing that feeds the warehouse changed since the published run:"
+                         " nothing built or published (--full-refresh builds anyway)")
         lines += [f"  {k}: {v}" for k, v in self.counts.items()]
         if self.failed_checks:
             lines.append("  failed checks:")
@@ -94,9 +97,9 @@ class RunJournal:
         self.lock = lock
         self.log = log
         self.record = RunRecord.start(run_id=run_id, source=source, model_name=model_name)
+        self.fingerprint: str | None = None  # what this run's candidate is built from
         self.dbt: DbtOutcome | None = None
         self.outcome: ValidationOutcome | None = None
-        self.report_dir: Path | None = None
 
     @property
     def run_id(self) -> str:
@@ -111,7 +114,7 @@ class RunJournal:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if exc is None:
-            self.report_dir = self._write_report()
+            self._write_report()
             self._artifact()
         elif isinstance(exc, Exception):
             self.record.finish(status="error", published=False,
@@ -161,6 +164,22 @@ class RunJournal:
         self.record.set_validation(outcome)
         self.log.info("run %s validation: %s passed, %s failed",
                       self.run_id, outcome.passed, outcome.failed)
+
+    def unchanged(self, *, full_refresh: bool) -> bool:
+        """Nothing that feeds the warehouse changed since the published run was built (and no
+        full refresh was asked for): the run is recorded as skipped, nothing is built. Otherwise
+        :attr:`fingerprint` is what this run's candidate is built from."""
+        from flows.stages.fingerprint import inputs_fingerprint, published_stamp
+
+        self.fingerprint = inputs_fingerprint(self.settings)
+        published = published_stamp(self.settings)
+        if full_refresh or published is None or published[0] != self.fingerprint:
+            return False
+        self.record.finish(status="skipped", published=False)
+        record_run(self.settings, None, self.record)
+        self.log.info("run %s: nothing changed since run %s built the published warehouse; "
+                      "nothing built or published", self.run_id, published[1])
+        return True
 
     @property
     def dbt_passed(self) -> bool:
@@ -212,7 +231,7 @@ class RunJournal:
             status=record.status,
             counts=record.counts(),
             failed_checks=list(record.failed_checks),
-            report_dir=self.report_dir,
+            report_dir=report_dir(self.settings, self.run_id),
             recovered_lock_of=self.lock.recovered.run_id if self.lock.recovered else None,
             offending_papers=list(record.offending_papers),
         )

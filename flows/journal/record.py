@@ -76,7 +76,7 @@ class RunRecord:
     run_id: str
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = "running"  # running | published | failed | error | killed
+    status: str = "running"  # running | published | failed | error | killed | skipped
     source: str | None = None
     read: int = 0
     loaded: int = 0

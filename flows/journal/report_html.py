@@ -227,6 +227,13 @@ def _outcome(record: RunRecord, failed: list[FailedCheck], candidate: Path) -> t
         )
     if record.status == "running":
         return "Running", f"The run is in stage {record.stage or 'start'}."
+    if record.status == "skipped":
+        return "Skipped: nothing changed", (
+            "Nothing that feeds the warehouse (the lake's papers, tags and quarantine, the "
+            "configuration, the dbt project and code, the package versions) changed since the "
+            "published run was built, so nothing was built and the published warehouse was left "
+            "as it was (`papertrends run --full-refresh` builds anyway)."
+        )
     kept = f" The candidate is kept at {candidate}." if candidate.is_file() else ""
     if record.status == "failed":
         n_dbt = sum(1 for c in failed if c.kind == "dbt")

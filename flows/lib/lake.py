@@ -43,7 +43,7 @@ RUN_AUDIT_COLUMNS = """
     run_id                varchar not null,
     started_at            timestamptz not null,
     finished_at           timestamptz,
-    status                varchar not null,   -- running | published | failed | error
+    status                varchar not null,   -- running | published | failed | error | skipped
     source                varchar,
     n_read                integer,
     n_loaded              integer,

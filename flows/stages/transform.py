@@ -211,15 +211,28 @@ def _close_dbt_connections() -> None:
 def invoke_dbt(
     settings: Settings, candidate: Path, args: list[str], *, run_id: str
 ) -> tuple[object, Path]:
-    """Run one dbt command in-process on the candidate; returns (dbtRunnerResult, target dir)."""
+    """Run one dbt command in-process on the candidate; returns (dbtRunnerResult, target dir).
+
+    dbt works on the candidate at a fixed path (``settings.dbt_work_dir``) and starts from the
+    last run's parse: dbt re-parses the whole project when its profile (the database path) or
+    vars change, so the candidate is moved there for the command and back afterwards, and the
+    per-run values (run id, topic model folder) come as environment variables.
+    """
     from dbt.cli.main import dbtRunner
 
     project_dir = Path(settings.transform.dbt_project_dir).resolve()
     run_dir = candidate.parent
     target_dir = run_dir / "dbt" / "target"
-    log_dir = run_dir / "dbt" / "logs"
-    os.environ["PAPERTRENDS_DBT_DB_PATH"] = str(candidate.resolve())
-    os.environ["PAPERTRENDS_DBT_THREADS"] = str(settings.transform.dbt_threads)
+    work = settings.dbt_work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    building = work / "candidate.duckdb"
+    parsed = work / "partial_parse.msgpack"
+    os.environ.update(
+        PAPERTRENDS_DBT_DB_PATH=str(building),
+        PAPERTRENDS_DBT_THREADS=str(settings.transform.dbt_threads),
+        PAPERTRENDS_RUN_ID=run_id,
+        PAPERTRENDS_TOPIC_MODEL_DIR=str(run_dir.resolve() / "topic_model"),
+    )
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     full_args = [
@@ -234,22 +247,26 @@ def invoke_dbt(
         "--target-path",
         str(target_dir),
         "--log-path",
-        str(log_dir),
+        str(run_dir / "dbt" / "logs"),
         "--vars",
-        json.dumps(
-            {
-                **dbt_vars(settings),
-                "topic_model_dir": str(run_dir.resolve() / "topic_model"),
-                "run_id": run_id,
-            }
-        ),
+        json.dumps(dbt_vars(settings)),
+        "--partial-parse",
+        *(["--partial-parse-file-path", str(parsed)] if parsed.is_file() else []),
         "--quiet",
     ]
     (target_dir / "run_results.json").unlink(missing_ok=True)
+    os.replace(candidate, building)
     try:
         result = dbtRunner().invoke(full_args)
     finally:
         _close_dbt_connections()
+        for suffix in (".wal", ""):  # a write-ahead log dbt left, then the file itself
+            moved = building.with_name(building.name + suffix)
+            if moved.exists():
+                os.replace(moved, candidate.with_name(candidate.name + suffix))
+    written = target_dir / "partial_parse.msgpack"
+    if written.is_file():
+        os.replace(written, parsed)
     return result, target_dir
 
 

@@ -9,7 +9,11 @@ runs the CLI on a private copy, as an operator would (shared Prefect server, cac
 3. NEW_DAY again with a dbt project whose ``dim_papers`` repeats a paper: the ``unique`` dbt test
    fails and validation never runs (``dbt_failed``);
 4. NEW_DAY cleanly: published, it adds that day's papers (``published``);
-5. the same again: a no-op run that republishes (``noop``).
+5. the same again: nothing changed, so the run is skipped: nothing built or published
+   (``skipped``);
+6. the same with ``--full-refresh``: built and published anyway (``full_refresh``).
+
+``published_digests`` holds the public marts' digests after run 4 and after run 6.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import pytest
 from flows.settings import Settings
 from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS
 from tests.browser import browser_page
-from tests.pipeline_harness import NEW_DAY, cli_env, copy_days, run_cli
+from tests.pipeline_harness import NEW_DAY, cli_env, copy_days, mart_digest, run_cli
 
 MIN_ABSTRACT = 5000
 
@@ -34,7 +38,10 @@ class RunHistory:
     home: Path
     settings: Settings
     feed: Path  # the folder of NEW_DAY's recorded file
-    runs: dict[str, str]  # role -> run id: first, gx_failed, dbt_failed, published, noop
+    runs: dict[str, str]  # role -> run id: first, gx_failed, dbt_failed, published, skipped,
+    # full_refresh
+    published_digests: dict[str, dict]  # role -> mart_digest of the warehouse after that run
+    warehouse_inode: dict[str, int]  # role -> inode of warehouse.duckdb after that run
 
     def summary(self, role: str) -> dict:
         path = self.home / "reports" / self.runs[role] / "summary.json"
@@ -76,14 +83,21 @@ def run_history(published_home, prefect_server, model_dir, shared_data,
         ("dbt_failed", 1,
          {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}),
         ("published", 0, {}),
-        ("noop", 0, {}),
+        ("skipped", 0, {}),
+        ("full_refresh", 0, {}),
     ]
+    digests, inodes = {}, {}
     for role, code, extra in plans:
         env = cli_env(home, prefect_server.api_url, model_dir, **extra)
-        done = run_cli(["run", "--input", str(feed)], env, timeout_s=600)
+        refresh = ["--full-refresh"] if role == "full_refresh" else []
+        done = run_cli(["run", "--input", str(feed), *refresh], env, timeout_s=600)
         assert done.returncode == code, f"{role}: {done.stdout}\n{done.stderr}"
         runs[role] = _new_run(home, known)
-    return RunHistory(home=home, settings=Settings(home=home), feed=feed, runs=runs)
+        inodes[role] = (home / "warehouse.duckdb").stat().st_ino
+        if role in ("published", "full_refresh"):
+            digests[role] = mart_digest(home / "warehouse.duckdb")
+    return RunHistory(home=home, settings=Settings(home=home), feed=feed, runs=runs,
+                      published_digests=digests, warehouse_inode=inodes)
 
 
 # ----------------------------------------------------------------------------- offline browser

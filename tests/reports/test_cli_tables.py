@@ -79,10 +79,10 @@ def test_status_fits_80_columns(run_history):
     out = cli(run_history, "status").stdout
     assert max(len(line) for line in out.splitlines()) <= 80, out
     assert "…" not in out
-    assert f"by run {run_history.runs['noop']}" in out
+    assert f"by run {run_history.runs['full_refresh']}" in out
     assert "active run none" in out
     info = json.loads(cli(run_history, "status", "--json", columns=200).stdout)
-    assert info["warehouse"]["last_published_run"]["run_id"] == run_history.runs["noop"]
+    assert info["warehouse"]["last_published_run"]["run_id"] == run_history.runs["full_refresh"]
 
 
 def test_report_short_id_opens_the_html_report(run_history, tmp_path):
@@ -103,5 +103,5 @@ def test_report_short_id_opens_the_html_report(run_history, tmp_path):
 def test_digest_links_to_the_published_run_report(run_history):
     result = render_digest(run_history.settings)
     page = result.html_path.read_text(encoding="utf-8")
-    assert f'href="{run_history.report("noop").as_uri()}"' in page
-    assert run_history.report("noop").as_uri() in result.markdown_path.read_text()
+    assert f'href="{run_history.report("full_refresh").as_uri()}"' in page
+    assert run_history.report("full_refresh").as_uri() in result.markdown_path.read_text()
