@@ -1,4 +1,4 @@
-"""Precision and recall of ``flows.claims.extract_claims`` on hand-labelled abstracts.
+"""Precision and recall of ``flows.lib.claims.extract_claims`` on hand-labelled abstracts.
 
 Usage: ``python benchmarks/claims_eval.py [--errors] [--split dev|heldout|all]``
 
@@ -11,7 +11,7 @@ the labels; when the data is absent the script says so and exits 0.
 A predicted numeric claim matches a labelled one of the same paper with the same value, unit
 and direction (one-to-one). Metric agreement over the matched pairs is reported apart: the two
 metric phrases share a content word. The MeasEval train split checks the number-and-unit
-detection underneath (``flows.claims.quantities.find_quantities``).
+detection underneath (``flows.lib.claims.quantities.find_quantities``).
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def load_labels(path: Path = LABELS) -> list[dict]:
 
 def load_abstracts(data_dir: Path, papers: list[dict]) -> dict[tuple[str, str], str]:
     """Abstracts as the pipeline stores them, keyed by (file, arXiv id)."""
-    from flows.records import RawRecord, clean_text
-    from flows.sources.hf_daily import read_file
+    from flows.lib.records import RawRecord, clean_text
+    from flows.stages.sources.hf_daily import read_file
 
     wanted: dict[str, set[str]] = {}
     for paper in papers:
@@ -134,7 +134,7 @@ class Report:
 
 
 def evaluate(papers: list[dict], abstracts: dict[tuple[str, str], str]) -> Report:
-    from flows.claims import extract_claims
+    from flows.lib.claims import extract_claims
 
     total = Scores(0, 0, 0)
     metric = [0, 0]
@@ -194,7 +194,7 @@ def measeval_quantities(split_dir: Path) -> tuple[dict[str, str], dict[str, list
 
 
 def measeval_scores(split_dir: Path) -> dict[str, float]:
-    from flows.claims.quantities import find_quantities
+    from flows.lib.claims.quantities import find_quantities
 
     texts, gold = measeval_quantities(split_dir)
     counts = Counter()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from flows.settings import Settings
-from flows.transform import build_candidate, run_dbt_build, save_topic_registry
+from flows.stages.transform import build_candidate, run_dbt_build, save_topic_registry
 
 
 def main() -> None:

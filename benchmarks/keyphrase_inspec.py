@@ -59,8 +59,8 @@ def f1_at(preds: list[list[str]], golds: list[set[str]], k: int) -> float:
 
 
 def run_ours(texts: list[str], settings: Settings) -> list[list[str]]:
-    from flows.tagging.embedder import ensure_model, get_embedder
-    from flows.tagging.keyphrases import doc_candidates, rank_doc
+    from flows.stages.tagging.embedder import ensure_model, get_embedder
+    from flows.stages.tagging.keyphrases import doc_candidates, rank_doc
 
     tagging = settings.tagging
     embedder = get_embedder(tagging, ensure_model(settings))
@@ -78,7 +78,7 @@ def run_stock(texts: list[str]) -> list[list[str]]:
     from keybert import KeyBERT
     from sentence_transformers import SentenceTransformer
 
-    from flows.tagging.embedder import base_model_path
+    from flows.stages.tagging.embedder import base_model_path
 
     model = KeyBERT(model=SentenceTransformer(str(base_model_path()), device="cpu"))
     return [

@@ -33,10 +33,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from flows.lake import open_lake  # noqa: E402
+from flows.lib.lake import open_lake  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from flows.tagging.keyphrases import compose_text  # noqa: E402
-from flows.tagging.phrase_quality import (  # noqa: E402
+from flows.stages.tagging.keyphrases import compose_text  # noqa: E402
+from flows.stages.tagging.phrase_quality import (  # noqa: E402
     has_verb_tail,
     is_measurement,
     learn_boilerplate,
@@ -178,7 +178,7 @@ def report_boilerplate(rows: list[tuple], texts: dict[str, str], show: int) -> N
 
 def retag_copy(lake: Path, folder: Path) -> Path:
     """Copy ``lake`` into ``folder`` and re-tag every paper with the current tagger."""
-    from flows.tagging.tagger import tag_papers
+    from flows.stages.tagging.tagger import tag_papers
 
     target = folder / "lake.duckdb"
     shutil.copy(lake, target)

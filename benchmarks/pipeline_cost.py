@@ -23,7 +23,6 @@ $PAPERTRENDS_HOME/models): pass a folder that already holds it to leave that out
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from pathlib import Path
 
 import duckdb
 import psutil
+
+from flows.journal.summary import load_summary, summary_paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("start", "ingest", "tag", "transform", "validate", "publish")
@@ -63,11 +64,11 @@ def tree_rss(proc: psutil.Process) -> int:
 
 
 def new_summary(home: Path, known: set[str]) -> tuple[str, dict] | None:
-    for path in (home / "reports").glob("*/summary.json"):
+    for path in summary_paths(home / "reports"):
         if path.parent.name in known:
             continue
         try:
-            return path.parent.name, json.loads(path.read_text())["run"]
+            return path.parent.name, load_summary(path)["run"]
         except (OSError, ValueError, KeyError):
             return None
     return None

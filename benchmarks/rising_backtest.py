@@ -314,9 +314,9 @@ def evaluate_mart(
 def doc_embeddings(lake: Path, papers: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The lake's cached document embeddings of the papers (keyed by the tagged text's hash)."""
     from flows.settings import Settings
-    from flows.tagging.cache import text_hash
-    from flows.tagging.embedder import model_name
-    from flows.tagging.keyphrases import compose_text
+    from flows.stages.tagging.cache import text_hash
+    from flows.stages.tagging.embedder import model_name
+    from flows.stages.tagging.keyphrases import compose_text
 
     model = model_name(Settings().tagging)
     papers = papers.assign(text=[compose_text(t or "", a or "") for t, a in

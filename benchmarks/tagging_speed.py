@@ -26,7 +26,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pyarrow as pa  # noqa: E402
 
-from flows.lake import open_lake  # noqa: E402
+from flows.lib.lake import open_lake  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 
@@ -99,7 +99,7 @@ def main() -> None:
         load_lake(settings, papers)
         rss_before = peak_rss_mb()
 
-        from flows.tagging.tagger import tag_papers
+        from flows.stages.tagging.tagger import tag_papers
 
         with open_lake(settings.lake_path) as con:
             start = time.perf_counter()
@@ -123,7 +123,7 @@ def main() -> None:
             from keybert import KeyBERT
             from sentence_transformers import SentenceTransformer
 
-            from flows.tagging.embedder import base_model_path
+            from flows.stages.tagging.embedder import base_model_path
 
             sample = papers[: args.stock_sample]
             start = time.perf_counter()

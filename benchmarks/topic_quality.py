@@ -8,7 +8,7 @@ pair recall (same-group pairs that share a primary topic / theme) and cross-grou
 (different-group pairs that share one), for
 
   ours/topics, ours/themes  from --warehouse (a warehouse or candidate built by dbt), or else
-                            computed here by flows.topics (the code the dbt models call) on a
+                            computed here by flows.lib.topics (the code the dbt models call) on a
                             cold registry, with TopicSettings overridden by --set;
   stock BERTopic            UMAP + HDBSCAN (min_cluster_size=10) + reduce_outliers
                             (strategy "embeddings"), UMAP random_state 42, on the same cached
@@ -16,7 +16,7 @@ pair recall (same-group pairs that share a primary topic / theme) and cross-grou
 
 plus n topics, n themes, median papers per topic, median papers per theme-month (complete
 months from the theme's first month on), and the labels that are measurements
-(flows.tagging.phrase_quality.is_measurement) or contain a digit. States the machine load.
+(flows.stages.tagging.phrase_quality.is_measurement) or contain a digit. States the machine load.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ GROUPS = REPO_ROOT / "benchmarks" / "theme_groups" / "theme_groups.csv"
 
 def lake_papers(lake: Path) -> pd.DataFrame:
     """paper_id, content_hash, activity_date, keyphrases, embedding, title, abstract."""
-    from flows.tagging.cache import text_hash
-    from flows.tagging.keyphrases import compose_text
+    from flows.stages.tagging.cache import text_hash
+    from flows.stages.tagging.keyphrases import compose_text
 
     con = duckdb.connect(str(lake), read_only=True)
     try:
@@ -75,8 +75,8 @@ def lake_papers(lake: Path) -> pd.DataFrame:
 
 
 def ours_computed(papers: pd.DataFrame, params: TopicSettings) -> pd.DataFrame:
-    """paper_id, topic, theme from flows.topics on an empty registry (a cold first run)."""
-    from flows.topics import place_papers, topic_table
+    """paper_id, topic, theme from flows.lib.topics on an empty registry (a cold first run)."""
+    from flows.lib.topics import place_papers, topic_table
 
     empty_topics = pd.DataFrame(columns=["topic_id", "centroid", "label", "theme_id"])
     empty_topics["retired_run_id"] = pd.Series(dtype=object)
@@ -154,7 +154,7 @@ def theme_month_median(papers: pd.DataFrame, assigned: pd.DataFrame) -> float:
 
 
 def label_figures(labels: list[str]) -> str:
-    from flows.tagging.phrase_quality import is_measurement
+    from flows.stages.tagging.phrase_quality import is_measurement
 
     parts = [part.strip() for label in labels for part in label.split(" / ")]
     measurements = sorted({p for p in parts if is_measurement(p)})
@@ -186,7 +186,7 @@ def main() -> None:
         source = f"warehouse {args.warehouse}"
     else:
         ours, labels = ours_computed(papers, params), []
-        source = f"flows.topics, cold, params {params.model_dump()}"
+        source = f"flows.lib.topics, cold, params {params.model_dump()}"
     print(f"ours ({source}): {time.perf_counter() - start:.1f} s")
     systems = {
         "ours/topics": dict(zip(ours["paper_id"], ours["topic"], strict=True)),

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
-from flows.transform import build_candidate, run_dbt_build, save_topic_registry
+from flows.stages.transform import build_candidate, run_dbt_build, save_topic_registry
 
 DAY_TABLES = ("papers", "paper_keywords", "tagged_papers")
 

@@ -17,7 +17,7 @@ for folder in (HERE, HERE.parent):  # dashboard modules + the flows package from
 import data_access as da  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from flows.readers import WarehouseNotFound  # noqa: E402
+from flows.read.readers import WarehouseNotFound  # noqa: E402
 
 
 def main() -> None:

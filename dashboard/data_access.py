@@ -1,4 +1,4 @@
-"""Data access of the dashboard: cached calls into ``flows.readers``.
+"""Data access of the dashboard: cached calls into ``flows.read.readers``.
 
 Results are cached with ``st.cache_data`` keyed by the published file's identity (path, inode,
 mtime, size), so a run that publishes a new warehouse (``os.replace``) is picked up on the next
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from flows import readers
+from flows.read import readers
 from flows.settings import Settings, get_settings
 
 
@@ -38,7 +38,7 @@ def _hashable(value: Any) -> Any:
 
 
 def query(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call ``flows.readers.<name>`` on the published warehouse, cached per published file."""
+    """Call ``flows.read.readers.<name>`` on the published warehouse, cached per published file."""
     s = settings()
     version = readers.warehouse_version(s)
     if version is None:

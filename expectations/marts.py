@@ -1,4 +1,4 @@
-"""Layer 3: the public marts (flows.contract), what dbt's tests cannot say about them.
+"""Layer 3: the public marts (flows.lib.contract), what dbt's tests cannot say about them.
 
 Columns, types, keys (unique, not null) and accepted values are dbt's: the marts' enforced
 contract and tests in dbt/models/marts/_marts.yml fail the build. Here: every mart is present,
@@ -12,8 +12,8 @@ import re
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from flows.contract import mart_names
-from flows.validate import FrameSuite, SuiteInputs
+from flows.lib.contract import mart_names
+from flows.stages.validate import FrameSuite, SuiteInputs
 
 # A trend mart with, on each row, whether the next window of its series is missing: windows of
 # one series follow each other without holes (the next starts one grain after this one starts).

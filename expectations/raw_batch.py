@@ -4,7 +4,7 @@ The batch is the lake's ``raw_papers`` rows whose run has not published (runs th
 warehouse's ``run_audit`` does not list as published): this run's records and those of earlier
 runs that failed or were killed, so a record is judged until a run publishes it. Rules that judge
 one record (lengths, markup, date bounds, unparsable dates) are not here: they run at ingest
-(``flows.records``) and a failing record is quarantined before it reaches ``papers``. What stays
+(``flows.lib.records``) and a failing record is quarantined before it reaches ``papers``. What stays
 here judges the batch: its keys and sources, and the shape of the feed (a feed whose abstracts
 are mostly cut short is broken even when each record passes the minimum length; the short ones
 are named).
@@ -15,8 +15,8 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from flows.ingest import SOURCES
-from flows.validate import FrameSuite, SuiteInputs
+from flows.stages.ingest import SOURCES
+from flows.stages.validate import FrameSuite, SuiteInputs
 
 
 def _with_lengths(_con, raw: pd.DataFrame) -> pd.DataFrame:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from flows.contract import mart_names
-from flows.validate import PUBLISHED, FrameSuite, SuiteInputs
+from flows.lib.contract import mart_names
+from flows.stages.validate import PUBLISHED, FrameSuite, SuiteInputs
 
 # Only the public marts are compared (run_audit only grows; intermediate tables may change).
 _MARTS = ", ".join(f"'{t}'" for t in mart_names())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from flows.validate import FrameSuite, SuiteInputs
+from flows.stages.validate import FrameSuite, SuiteInputs
 
 TAG_STATUSES = ["tagged", "empty", "too_short"]
 

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.quiet import quiet_defaults
+from flows.lib.quiet import quiet_defaults
 from flows.settings import get_settings
 
 quiet_defaults()  # before any command imports Prefect or GX
@@ -165,8 +165,8 @@ def quarantine(
 ) -> None:
     """Set papers aside: they move to the quarantine and leave every later warehouse (the next
     run publishes without them) until released with --release."""
-    from flows.setaside import list_set_aside, set_aside
-    from flows.setaside import release as release_papers
+    from flows.lib.setaside import list_set_aside, set_aside
+    from flows.lib.setaside import release as release_papers
 
     settings = get_settings()
     if list_:
@@ -199,15 +199,15 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """What the published warehouse holds, the active run, and the last runs."""
-    from flows.status import collect_status, status_lines
+    from flows.journal.status import collect_status, status_lines
 
     settings = get_settings()
     info = collect_status(settings, last=last)
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
-    from flows.audit import list_runs
-    from flows.run_tables import print_table, runs_table
+    from flows.journal.summary import list_runs
+    from flows.journal.tables import print_table, runs_table
 
     for line in status_lines(info):
         console.print(line, markup=False, highlight=False, overflow="fold")
@@ -224,9 +224,9 @@ def runs(
     as_json: JsonOpt = False,
 ) -> None:
     """List past runs (published or not); `papertrends report ID` shows one."""
-    from flows.audit import list_runs
-    from flows.reports import report_html_path
-    from flows.run_tables import print_table, run_json, runs_table
+    from flows.journal.reports import report_html_path
+    from flows.journal.summary import list_runs
+    from flows.journal.tables import print_table, run_json, runs_table
 
     settings = get_settings()
     records = list_runs(settings)[:limit]
@@ -245,7 +245,7 @@ def report(
     ] = False,
 ) -> None:
     """Print one run's validation report; --open opens its HTML report (report.html)."""
-    from flows.reports import find_report, html_report, load_report_markdown
+    from flows.journal.reports import find_report, html_report, load_report_markdown
 
     settings = get_settings()
     folder = _guarded(lambda: find_report(settings, run_id))
@@ -286,7 +286,7 @@ def serve(
 @app.command()
 def dashboard(port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1")] = None) -> None:
     """Start the Streamlit dashboard over the published warehouse."""
-    from flows.dashboard_launcher import run_dashboard
+    from flows.read.dashboard import run_dashboard
 
     raise typer.Exit(run_dashboard(get_settings(), port))
 
@@ -301,7 +301,7 @@ def digest(
     send: Annotated[bool, typer.Option(help="Email it with the SMTP settings")] = False,
 ) -> None:
     """Render the trend digest as HTML and Markdown (and optionally email it)."""
-    from flows.digest import render_digest, send_digest
+    from flows.read.digest import render_digest, send_digest
 
     settings = get_settings()
     result = _guarded(lambda: render_digest(settings, date=_day(day), window=window.value))
@@ -314,7 +314,7 @@ def digest(
 def _refuse_if_active() -> None:
     """Refuse at once (exit 2, naming the active run) before Prefect and its temporary server
     start; the flow still takes the lock itself (this check only saves the wait)."""
-    from flows.runlock import RunLockedError, active_holder
+    from flows.journal.runlock import RunLockedError, active_holder
 
     settings = get_settings()
     holder = active_holder(settings.lock_path)
@@ -324,7 +324,7 @@ def _refuse_if_active() -> None:
 
 def _guarded(fn):
     """Turn the errors a user can fix into a clear message and exit code 2."""
-    from flows.errors import UserError
+    from flows.lib.errors import UserError
 
     try:
         return fn()

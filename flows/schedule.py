@@ -16,7 +16,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.errors import UserError
+from flows.lib.errors import UserError
 from flows.pipeline import RunRequest, RunResult, pipeline_flow
 from flows.settings import Settings, get_settings
 
@@ -69,7 +69,7 @@ def daily_flow(
         # a scheduled run that did not publish is a failed flow run (Prefect shows/alerts it)
         raise RunNotPublishedError(result)
     if settings.digest.smtp_host:
-        from flows.digest import render_digest, send_digest
+        from flows.read.digest import render_digest, send_digest
 
         digest = render_digest(settings)
         send_digest(settings, digest)

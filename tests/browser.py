@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.dashboard_launcher import dashboard_command
+from flows.read.dashboard import dashboard_command
 from flows.settings import REPO_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -56,7 +56,7 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The distilled embedding model, once per session (PAPERTRENDS_TEST_MODEL_DIR: a cache)."""
-    from flows.tagging.embedder import ensure_model
+    from flows.stages.tagging.embedder import ensure_model
 
     cached = os.environ.get("PAPERTRENDS_TEST_MODEL_DIR")
     folder = Path(cached) if cached else tmp_path_factory.mktemp("models")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flows.records import title_key, title_paper_id
+from flows.lib.records import title_key, title_paper_id
 
 MB = 1 << 20
 DAY = "2026-08-03"  # the feed date of dated hostile files (a past weekday)

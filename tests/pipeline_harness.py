@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.contract import mart_names, public_marts
+from flows.lib.contract import mart_names, public_marts
 from tests.http_server import Reply
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -216,7 +216,7 @@ RUN_SPECIFIC_COLUMNS = {
 
 
 def mart_digest(warehouse: Path, exclude: dict[str, set[str]] = RUN_SPECIFIC_COLUMNS) -> dict:
-    """mart -> (row count, sha256 of its sorted rows) for every public mart (flows.validate.
+    """mart -> (row count, sha256 of its sorted rows) for every public mart (flows.stages.validate.
     contract; run_audit is not one: it is the runs' log). Floats rounded to 5 decimals."""
     import hashlib
 

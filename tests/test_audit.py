@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -11,25 +12,33 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.audit import RunRecord, list_runs, record_run
-from flows.errors import UserError
-from flows.lake import open_lake
-from flows.reports import (
+from flows.journal.audit import record_run
+from flows.journal.journal import RunJournal
+from flows.journal.record import RunRecord
+from flows.journal.reports import (
     data_docs_index,
     find_report,
     load_report_markdown,
     report_markdown,
     write_report,
 )
+from flows.journal.runlock import RunLock
+from flows.journal.summary import list_runs
+from flows.lib.errors import UserError
+from flows.lib.lake import open_lake
 from flows.settings import Settings
-from flows.transform import DbtOutcome
-from flows.validate import CheckResult, ValidationOutcome
+from flows.stages.ingest import IngestCounts
+from flows.stages.tagging.tagger import TagCounts
+from flows.stages.transform import DbtOutcome
+from flows.stages.validate import CheckResult, ValidationOutcome
 
 
-def a_record(run_id: str, **counts) -> RunRecord:
-    record = RunRecord.start(run_id=run_id, source="hf-daily")
-    record.set_ingest({"read": 10, "loaded": 8, "quarantined": 2, **counts})
-    record.set_tags({"tagged": 8, "model_name": "sentence-transformers/all-MiniLM-L6-v2"})
+def a_record(run_id: str) -> RunRecord:
+    record = RunRecord.start(run_id=run_id, source="hf-daily",
+                             model_name="sentence-transformers/all-MiniLM-L6-v2")
+    record.set_ingest(IngestCounts(read=10, new=8, quarantined=2))
+    record.set_tags(TagCounts(considered=8, tagged=8, unchanged=0, empty=0, docs_embedded=8,
+                              phrases_embedded=0))
     return record
 
 
@@ -170,13 +179,14 @@ def test_run_record_roundtrips(settings: Settings) -> None:
 
 
 def test_stage_timings_are_kept_in_order_and_closed_by_the_report(settings: Settings) -> None:
-    from flows.audit import mark_stage
-
-    record = a_record("20260103T000000Z-cccccc")
+    run_id = "20260103T000000Z-cccccc"
+    journal = RunJournal(settings, run_id, source="hf-daily", model_name=None,
+                         lock=RunLock(settings.lock_path, run_id), log=logging.getLogger(__name__))
+    record = journal.record
     record_run(settings, None, record)
     for stage in ("ingest", "tag", "transform"):
-        mark_stage(settings, record, stage)
-        time.sleep(0.02)
+        with journal.stage(stage):
+            time.sleep(0.02)
     on_disk = list_runs(settings)[0]
     assert list(on_disk.stage_seconds) == ["ingest", "tag"] and on_disk.stage == "transform"
     record.finish(status="failed", published=False)

@@ -1,7 +1,7 @@
 """The public marts' contract is written once, in dbt/models/marts/_marts.yml.
 
 Promises: (1) Python learns the mart names, columns, types, keys and accepted values from that
-yml through ``flows.contract`` and spells none of them out elsewhere (the scan below); (2) what
+yml through ``flows.lib.contract`` and spells none of them out elsewhere (the scan below); (2) what
 the contract says is what a built warehouse has (tests/test_transform.py compares it with a real
 dbt build), so adding a column to a public mart is a change to its model and its yml only.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows import contract
+from flows.lib import contract
 from flows.settings import REPO_ROOT
 
 # Python that may spell the contract out: the module that reads it, and this test's samples.
-CONTRACT_READER = REPO_ROOT / "flows" / "contract.py"
+CONTRACT_READER = REPO_ROOT / "flows" / "lib" / "contract.py"
 SCANNED = ("flows", "expectations", "dashboard", "benchmarks", "tests")
 # A literal naming this share (or more) of one mart's columns, at least MIN_COLUMNS of them, is
 # that mart's column list spelled out (key lists and a chart's two or three columns are not).
@@ -90,13 +90,13 @@ def test_no_python_outside_the_contract_module_spells_out_marts_columns_or_enums
         for p in python_files()
         if (hits := repetitions(p.read_text()))
     }
-    assert found == {}, f"spelled out outside flows/contract.py: {found}"
+    assert found == {}, f"spelled out outside flows/lib/contract.py: {found}"
 
 
 @pytest.mark.parametrize(
     "snippet",
     [
-        # the former flows/validate.py MART_TABLES
+        # the former flows/stages/validate.py MART_TABLES
         'MART_TABLES = ("dim_papers", "fct_paper_keywords", "dim_topics")',
         # the former expectations/marts.py MART_COLUMNS entry and tests/test_transform.py CONTRACT
         'COLS = {"fct_paper_topics": ["paper_id", "topic_id", "weight", "is_primary"]}',
@@ -118,7 +118,7 @@ def test_the_scan_lets_keys_and_charts_through() -> None:
 
 def test_public_marts_are_the_enforced_models_of_the_yml_with_typed_columns() -> None:
     """Every enforced model of the marts yml is public, with a data_type on every column;
-    run_audit (the runs' log, written by flows/audit.py) is not one."""
+    run_audit (the runs' log, written by flows/journal/audit.py) is not one."""
     models = yaml.safe_load(contract.MARTS_YML.read_text())["models"]
     enforced = [
         m["name"] for m in models if m.get("config", {}).get("contract", {}).get("enforced")

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.digest import DigestConfigError, render_digest, send_digest, window_bounds
-from flows.errors import UserError
-from flows.readers import WarehouseNotFound
+from flows.lib.errors import UserError
+from flows.read.digest import DigestConfigError, render_digest, send_digest, window_bounds
+from flows.read.readers import WarehouseNotFound
 from flows.settings import Settings
 
 

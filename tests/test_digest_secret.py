@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from flows.digest import DigestResult, send_digest
-from flows.errors import UserError
+from flows.lib.errors import UserError
+from flows.read.digest import DigestResult, send_digest
 from flows.settings import Settings
 
 PASSWORD = "s3cret-smtp-password"

@@ -22,7 +22,7 @@ import signal
 
 import pytest
 
-from flows.pipeline import FAULT_POINTS
+from flows.journal.journal import FAULT_POINTS
 from tests.pipeline_harness import (
     BASE_DAYS,
     NEW_DAY,

@@ -62,12 +62,12 @@ def test_the_check_covers_every_module_of_flows():
     names = {path.relative_to(REPO).as_posix() for path in CHECKED}
     assert {
         "flows/pipeline.py",
-        "flows/ingest.py",
-        "flows/validate.py",
-        "flows/topics.py",
-        "flows/claims/extract.py",
-        "flows/tagging/tagger.py",
-        "flows/sources/hf_daily.py",
+        "flows/stages/ingest.py",
+        "flows/stages/validate.py",
+        "flows/lib/topics.py",
+        "flows/lib/claims/extract.py",
+        "flows/stages/tagging/tagger.py",
+        "flows/stages/sources/hf_daily.py",
     } <= names
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.journal.reports import load_report_markdown
 from flows.pipeline import RunRequest, run_pipeline
-from flows.reports import load_report_markdown
 from flows.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def published_state(settings: Settings) -> tuple[str, list]:
 
 
 def input_ids(folder: Path) -> set[str]:
-    from flows.ingest import parse
+    from flows.stages.ingest import parse
 
     batch = parse(Settings(), source="hf-daily", input=folder, progress=False)
     return set(batch.papers["paper_id"].to_list())

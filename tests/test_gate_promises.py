@@ -122,7 +122,7 @@ def test_a_small_first_batch_publishes(shared_data, prefect_server, model_dir, t
     assert -1 - 1e-4 <= low <= high <= 1 + 1e-4
 
 
-# A paper of the published days with a claim in milliseconds (flows/claims extracts unit 'ms').
+# A paper of the published days with a claim in milliseconds (flows/lib/claims extracts unit 'ms').
 MS_PAPER = "2608.15037"
 
 
@@ -176,7 +176,7 @@ def test_a_second_run_is_refused_before_prefect_starts(tmp_path):
         f"""
         import time
         from pathlib import Path
-        from flows.runlock import RunLock
+        from flows.journal.runlock import RunLock
         RunLock(Path({str(home / "run.lock")!r}), "the-active-run").acquire()
         print("locked", flush=True)
         time.sleep(120)

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-import flows.records
-from flows.ingest import IngestCounts, ingest
-from flows.lake import open_lake
-from flows.records import PAYLOAD_MAX_CHARS
+import flows.lib.records
+from flows.lib.lake import open_lake
+from flows.lib.records import PAYLOAD_MAX_CHARS
 from flows.settings import Settings
+from flows.stages.ingest import IngestCounts, ingest
 from tests.hostile_inputs import MB, Case, Context, case_names, cases, merge_case_files
 from tests.http_server import Reply, serve
 
 SECRET = "TOP-SECRET-hostile-canary-7f3a"
-ROW_RULES = hasattr(flows.records, "REASON_DATE_OUT_OF_RANGE")
+ROW_RULES = hasattr(flows.lib.records, "REASON_DATE_OUT_OF_RANGE")
 
 
 @pytest.fixture(scope="module")

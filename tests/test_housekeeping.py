@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.housekeeping import prune_runs
+from flows.journal.housekeeping import prune_runs
 from flows.settings import Settings
 
 FAILED = [f"20261201T00000{n}Z-aaaaaa" for n in range(1, 7)]

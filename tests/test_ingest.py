@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import SOURCES, IngestCounts, IngestError, _module, ingest
-from flows.lake import open_lake
-from flows.records import title_key, title_paper_id
+from flows.lib.lake import open_lake
+from flows.lib.records import title_key, title_paper_id
 from flows.settings import Settings
+from flows.stages.ingest import SOURCES, IngestCounts, IngestError, _module, ingest
 from tests.http_server import Reply, serve
 
 TABLES = ("raw_papers", "papers", "paper_aliases", "quarantine")
@@ -250,7 +250,7 @@ def test_bad_arguments(settings, tmp_path):
 
 
 def test_live_hf_daily_range(shared_data, settings, monkeypatch):
-    monkeypatch.setattr("flows.sources.http.pause", lambda s: None)
+    monkeypatch.setattr("flows.stages.sources.http.pause", lambda s: None)
     settings.ingest.http_backoff_s = 0.01
     folder = shared_data / "hf-daily-papers"
 
@@ -340,7 +340,7 @@ def test_saved_folder_with_a_date_range_reads_only_those_days(shared_data, tmp_p
 def test_undated_papers_are_first_seen_on_the_day_a_run_reads_them(shared_data, settings):
     """The HF page has no dates: each paper is first seen on the run's day (UTC) and keeps that
     day when the page is read again later; the raw records keep what the source gave."""
-    from flows.ingest import load_batch, parse
+    from flows.stages.ingest import load_batch, parse
 
     page = shared_data / "hf-papers-page" / "papers-search-results.txt"
     batch = parse(settings, source="hf-page", input=page, progress=False)

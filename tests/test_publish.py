@@ -12,11 +12,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.audit import RunRecord, record_run, tagging_model_name
-from flows.publish import PublishError, publish
-from flows.reports import write_report
+from flows.journal.audit import record_run
+from flows.journal.record import RunRecord
+from flows.journal.reports import write_report
 from flows.settings import Settings
-from flows.validate import validate_candidate
+from flows.stages.publish import PublishError, publish
+from flows.stages.tagging.embedder import model_name
+from flows.stages.validate import validate_candidate
 from tests.test_validate import build_warehouse, execute, load_real_papers
 
 
@@ -153,7 +155,8 @@ def test_published_warehouse_carries_the_run_audit_row(
     settings: Settings, papers: pd.DataFrame
 ) -> None:
     candidate = candidate_of(settings, "run-c", papers.head(20))
-    record = RunRecord.start(run_id="run-c", source="hf-daily")
+    model = model_name(settings.tagging)
+    record = RunRecord.start(run_id="run-c", source="hf-daily", model_name=model)
     record.finish(status="published", published=True)
     record_run(settings, candidate, record)
     publish(settings, candidate, run_id="run-c")
@@ -166,7 +169,7 @@ def test_published_warehouse_carries_the_run_audit_row(
     assert record.papers == 20
     versions = json.loads(rows[0][3])
     assert {"python", "duckdb", "dbt-core", "great-expectations", "prefect"} <= set(versions)
-    assert versions["model"] == tagging_model_name(settings)
+    assert versions["model"] == model
 
 
 def test_publish_refuses_a_missing_candidate_and_keeps_the_published_file(

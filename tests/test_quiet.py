@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from flows.quiet import QUIET_DEFAULTS, quiet_defaults
+from flows.lib.quiet import QUIET_DEFAULTS, quiet_defaults
 from tests.pipeline_harness import REPO_ROOT
 
 

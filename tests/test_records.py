@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.records import (
+from flows.lib.records import (
     REASON_ABSTRACT_TOO_LONG,
     REASON_ABSTRACT_TOO_SHORT,
     REASON_CONTROL_CHARS,

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from flows.runlock import RunLock, RunLockedError, active_holder
+from flows.journal.runlock import RunLock, RunLockedError, active_holder
 
 
 def test_second_run_is_refused_naming_the_active_run(settings):
@@ -30,7 +30,7 @@ def test_lock_of_a_killed_process_is_recovered(settings):
         f"""
         import time
         from pathlib import Path
-        from flows.runlock import RunLock
+        from flows.journal.runlock import RunLock
         RunLock(Path({str(settings.lock_path)!r}), "killed-run").acquire()
         print("locked", flush=True)
         time.sleep(60)
@@ -58,7 +58,7 @@ def test_status_polling_never_keeps_a_run_from_taking_the_lock(settings):
         f"""
         import time
         from pathlib import Path
-        from flows.runlock import active_holder
+        from flows.journal.runlock import active_holder
         path = Path({str(settings.lock_path)!r})
         end = time.monotonic() + 3
         print("polling", flush=True)

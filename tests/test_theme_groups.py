@@ -6,8 +6,8 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from flows.records import RawRecord, clean_text, normalise_arxiv_id
-from flows.sources.hf_daily import read_file
+from flows.lib.records import RawRecord, clean_text, normalise_arxiv_id
+from flows.stages.sources.hf_daily import read_file
 
 GROUPS = Path(__file__).resolve().parents[1] / "benchmarks" / "theme_groups" / "theme_groups.csv"
 

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from flows.contract import public_marts
+from flows.lib.contract import public_marts
+from flows.lib.topics import params_from_config, place_papers, relation_frame
 from flows.settings import Settings, TopicSettings
-from flows.tagging.phrase_quality import is_measurement
-from flows.topics import params_from_config, place_papers, relation_frame
-from flows.transform import (
+from flows.stages.tagging.phrase_quality import is_measurement
+from flows.stages.transform import (
     DbtOutcome,
     build_candidate,
     compile_analyses,
@@ -145,7 +145,7 @@ def test_candidate_file_is_not_locked_after_build(builds: Builds) -> None:
 
 
 def test_built_marts_are_exactly_the_contract(builds: Builds) -> None:
-    """The contract flows.contract reads from the marts yml is what dbt built: the same columns,
+    """The contract flows.lib.contract reads from the marts yml is what dbt built: the same columns,
     in the same order, with the same DuckDB types, and unique keys. So a column added to a
     public mart's model and yml reaches the warehouse and every Python reader, and a column
     added to only one of them fails the build (the contract is enforced)."""
@@ -179,7 +179,7 @@ def _add_column(project: Path, model: str) -> None:
 
 def test_a_column_is_added_by_its_model_and_yml_alone(builds: Builds, tmp_path: Path) -> None:
     """Adding a column to a public mart is a change to its SQL and its yml, nothing else: with
-    both (dim_papers), dbt builds it and flows.contract, reading that yml, lists it with its
+    both (dim_papers), dbt builds it and flows.lib.contract, reading that yml, lists it with its
     type, so every Python reader has it; with the SQL alone (fct_claims), the enforced contract
     fails the build, so the run cannot publish."""
     project = tmp_path / "dbt"

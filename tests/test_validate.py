@@ -18,12 +18,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.audit import RunRecord
-from flows.contract import public_marts
-from flows.lake import DDL, RUN_AUDIT_COLUMNS
-from flows.reports import report_markdown, write_report
+from flows.journal.record import RunRecord
+from flows.journal.reports import report_markdown, write_report
+from flows.lib.contract import public_marts
+from flows.lib.lake import DDL, RUN_AUDIT_COLUMNS
 from flows.settings import Settings
-from flows.validate import (
+from flows.stages.validate import (
     CheckResult,
     SuiteInputs,
     ValidationOutcome,

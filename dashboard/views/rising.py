@@ -7,7 +7,7 @@ from datetime import timedelta
 import data_access as da
 import streamlit as st
 
-from flows.readers import GRAINS, window_bounds
+from flows.read.readers import GRAINS, window_bounds
 
 st.title("Rising topics")
 left, right = st.columns([1, 2])

@@ -11,10 +11,10 @@ import data_access as da
 import pandas as pd
 import streamlit as st
 
-from flows.audit import list_runs
-from flows.errors import UserError
-from flows.reports import find_report, html_report
-from flows.run_tables import STAGES, run_history
+from flows.journal.reports import find_report, html_report
+from flows.journal.summary import list_runs
+from flows.journal.tables import STAGES, run_history
+from flows.lib.errors import UserError
 
 settings = da.settings()
 

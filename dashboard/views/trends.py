@@ -6,7 +6,7 @@ import data_access as da
 import pandas as pd
 import streamlit as st
 
-from flows.readers import GRAINS
+from flows.read.readers import GRAINS
 
 SMOOTHING = {"day": 7, "week": 4, "month": 3}  # windows in the rolling mean of the lines
 DEFAULT_THEMES = 8

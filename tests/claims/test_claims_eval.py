@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.claims_eval import LABELS, Key, Scores, load_labels, match, metric_agrees, score
-from flows.claims import CLAIM_TYPES, DIRECTIONS, QUALIFIERS
+from flows.lib.claims import CLAIM_TYPES, DIRECTIONS, QUALIFIERS
 
 
 def test_precision_recall_on_a_constructed_case():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.claims import CLAIM_TYPES, DIRECTIONS, QUALIFIERS, Claim, extract_claims
+from flows.lib.claims import CLAIM_TYPES, DIRECTIONS, QUALIFIERS, Claim, extract_claims
 
 VIBE = (
     "Many decision-making tasks, where both accuracy and efficiency matter, still require human "
@@ -195,7 +195,7 @@ def test_vibe_abstract_on_the_papers_page(shared_data):
     ]
 
 
-# One test per pattern handler of flows.claims.numeric, as the labelling guide states them.
+# One test per pattern handler of flows.lib.claims.numeric, as the labelling guide states them.
 
 
 def test_a_compound_duration_is_one_claim_in_the_smaller_unit():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.claims.table import CLAIM_SCHEMA, claim_id, claims_table
+from flows.lib.claims.table import CLAIM_SCHEMA, claim_id, claims_table
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "dbt" / "models" / "intermediate" / "int_claims_extracted.py"

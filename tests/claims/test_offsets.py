@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.claims import extract_claims
-from flows.records import RawRecord, clean_text
-from flows.sources.hf_daily import list_files, read_file
+from flows.lib.claims import extract_claims
+from flows.lib.records import RawRecord, clean_text
+from flows.stages.sources.hf_daily import list_files, read_file
 
 
 def _check(text: str) -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.audit import RunRecord, write_json_atomic
+from flows.journal.record import RunRecord
+from flows.journal.summary import write_json_atomic
 
 
 def copy_with_run_id(source: Path, target: Path, run_id: str) -> Path:

@@ -14,8 +14,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from flows.dashboard_launcher import dashboard_command
-from flows.readers import fetch_rows
+from flows.read.dashboard import dashboard_command
+from flows.read.readers import fetch_rows
 from flows.settings import REPO_ROOT, Settings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 

@@ -1,6 +1,6 @@
 """The dashboard in a real browser: headless Chromium (Debian `chromium`) driven by Playwright.
 
-The app runs as a subprocess (``flows.dashboard_launcher.dashboard_command``) on 127.0.0.1 on a
+The app runs as a subprocess (``flows.read.dashboard.dashboard_command``) on 127.0.0.1 on a
 free port, over a published copy of the test warehouse; every expected value is computed from
 that warehouse by SQL here. Screenshots go to test-artifacts/dashboard/.
 """

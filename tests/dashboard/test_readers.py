@@ -1,4 +1,4 @@
-"""flows.readers against a warehouse with the marts contract (expected values come from SQL)."""
+"""flows.read.readers against a warehouse with the marts contract (expected values from SQL)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import readers
-from flows.dashboard_launcher import APP, dashboard_command
-from flows.errors import UserError
+from flows.lib.errors import UserError
+from flows.read import readers
+from flows.read.dashboard import APP, dashboard_command
 from flows.settings import Settings
 from tests.dashboard.runs import copy_with_run_id, write_summary
 

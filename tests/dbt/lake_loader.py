@@ -1,10 +1,10 @@
 """A minimal lake loader for the transform tests (a stand-in until the real ingest/tagging).
 
-It fills the lake tables of ``flows.lake`` from real HF daily-papers files: ``papers`` from
+It fills the lake tables of ``flows.lib.lake`` from real HF daily-papers files: ``papers`` from
 ``paper.id/title/summary/upvotes/publishedAt`` (``first_seen_at`` = the file's date),
 ``paper_keywords`` from HF ``ai_keywords`` lower-cased (a stand-in for the real tags), and
 ``phrase_embeddings`` and ``doc_embeddings`` (of the text the tagger embeds, keyed by its hash)
-from the real MiniLM model. The lead swaps in flows.ingest/flows.tagging.
+from the real MiniLM model. The lead swaps in flows.stages.ingest/flows.stages.tagging.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from flows.lake import open_lake
+from flows.lib.lake import open_lake
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 CONFIG_HASH = "hf-ai-keywords"
@@ -121,8 +121,8 @@ def embed_phrases(phrases: list[str]) -> list[list[float]]:
 
 def store_doc_embeddings(con, papers: list[dict]) -> None:  # noqa: ANN001
     """The tagger's document cache: MiniLM embedding of compose_text(title, abstract)."""
-    from flows.tagging.cache import text_hash
-    from flows.tagging.keyphrases import compose_text
+    from flows.stages.tagging.cache import text_hash
+    from flows.stages.tagging.keyphrases import compose_text
 
     texts = {}
     for p in papers:

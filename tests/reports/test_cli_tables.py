@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from flows.audit import RunRecord
-from flows.digest import render_digest
+from flows.journal.record import RunRecord
+from flows.read.digest import render_digest
 from tests.pipeline_harness import CLI, REPO_ROOT
 
 pytestmark = pytest.mark.slow

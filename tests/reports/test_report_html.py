@@ -15,7 +15,7 @@ import shlex
 
 import pytest
 
-from flows.contract import mart_names
+from flows.lib.contract import mart_names
 from tests.pipeline_harness import BASE_DAYS, input_paper_ids, query
 from tests.reports.conftest import ARTIFACTS, MIN_ABSTRACT
 

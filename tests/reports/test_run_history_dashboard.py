@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from flows.audit import RunRecord
+from flows.journal.record import RunRecord
 from tests.browser import dashboard_app, settle, wait_healthy
 from tests.reports.conftest import ARTIFACTS
 

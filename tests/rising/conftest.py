@@ -3,7 +3,7 @@
 The lake holds 600 papers, 100 a month from January to June 2025, and the topic model's two
 decisions (the outputs of the Python models int_topics_clustered and int_paper_topics_assigned)
 are fixed here, so that each topic has a known monthly count; every other model, the trend
-macro and the dbt tests run for real (``flows.transform.run_dbt_build``):
+macro and the dbt tests run for real (``flows.stages.transform.run_dbt_build``):
 
 - ``t_grow``: 10 papers a month, then 20 from April (its share doubles, with support);
 - ``t_small``: 1, 0, 0, 1, 3, 0 (May: 1 -> 3 papers, z-score 4.3: the old rule flagged it);
@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.lake import open_lake
+from flows.lib.lake import open_lake
 from flows.settings import Settings
-from flows.transform import build_candidate, run_dbt_build
+from flows.stages.transform import build_candidate, run_dbt_build
 
 MONTHLY = {
     "t_grow": [10, 10, 10, 20, 20, 20],

@@ -11,8 +11,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from flows import readers
-from flows.digest import render_digest
+from flows.read import readers
+from flows.read.digest import render_digest
 from flows.settings import Settings
 
 APRIL, MAY = date(2025, 4, 1), date(2025, 5, 1)

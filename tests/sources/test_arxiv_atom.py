@@ -7,10 +7,16 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.records import REASON_API_ERROR, REASON_UNPARSABLE_FILE, RawRecord, Rejected, build_batch
+from flows.lib.records import (
+    REASON_API_ERROR,
+    REASON_UNPARSABLE_FILE,
+    RawRecord,
+    Rejected,
+    build_batch,
+)
 from flows.settings import Settings
-from flows.sources import arxiv_atom
-from flows.sources.http import make_client
+from flows.stages.sources import arxiv_atom
+from flows.stages.sources.http import make_client
 from tests.http_server import Reply, serve
 
 RECORDED = "arxiv/atom/recorded_2026_json"
@@ -99,7 +105,7 @@ def test_live_paging_with_politeness_delay(shared_data, settings, monkeypatch):
         ]
     }
     sleeps: list[float] = []
-    monkeypatch.setattr("flows.sources.http.pause", sleeps.append)
+    monkeypatch.setattr("flows.stages.sources.http.pause", sleeps.append)
     settings.ingest.arxiv_page_size = 10
     settings.ingest.arxiv_max_results = 30
     settings.ingest.arxiv_delay_s = 3.0
@@ -128,7 +134,7 @@ def test_live_paging_with_politeness_delay(shared_data, settings, monkeypatch):
 
 
 def arxiv_atom_id(item: RawRecord) -> str:
-    from flows.records import normalise_arxiv_id
+    from flows.lib.records import normalise_arxiv_id
 
     return normalise_arxiv_id(item.arxiv_id) or ""
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from flows.records import (
+from flows.lib.records import (
     REASON_ABSTRACT_TOO_SHORT,
     REASON_INVALID_RECORD,
     REASON_UNDECODABLE,
     REASON_UNPARSABLE_FILE,
     build_batch,
 )
-from flows.sources import arxiv_jsonl
+from flows.stages.sources import arxiv_jsonl
 
 
 def test_oai_snapshot(shared_data, settings):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.records import (
+from flows.lib.records import (
     REASON_HTTP_ERROR,
     REASON_UNPARSABLE_FILE,
     RawRecord,
@@ -16,8 +16,8 @@ from flows.records import (
     build_batch,
 )
 from flows.settings import Settings
-from flows.sources import hf_daily
-from flows.sources.http import FetchError, make_client
+from flows.stages.sources import hf_daily
+from flows.stages.sources.http import FetchError, make_client
 from tests.http_server import Reply, serve
 
 
@@ -128,7 +128,7 @@ def test_live_day_request_and_records(shared_data, fast_settings):
 def test_429_honours_retry_after(shared_data, fast_settings, monkeypatch):
     body = _day_file(shared_data, "2026-01-21")
     sleeps: list[float] = []
-    monkeypatch.setattr("flows.sources.http.pause", sleeps.append)
+    monkeypatch.setattr("flows.stages.sources.http.pause", sleeps.append)
 
     def respond(path, query, attempt):
         if attempt == 1:
@@ -145,7 +145,7 @@ def test_429_honours_retry_after(shared_data, fast_settings, monkeypatch):
 def test_500_then_success_backs_off(shared_data, fast_settings, monkeypatch):
     body = _day_file(shared_data, "2024-07-17")
     sleeps: list[float] = []
-    monkeypatch.setattr("flows.sources.http.pause", sleeps.append)
+    monkeypatch.setattr("flows.stages.sources.http.pause", sleeps.append)
 
     def respond(path, query, attempt):
         return Reply(500, b"oops") if attempt <= 2 else Reply(200, body)
@@ -159,7 +159,7 @@ def test_500_then_success_backs_off(shared_data, fast_settings, monkeypatch):
 
 
 def test_persistent_5xx_raises_fetch_error(fast_settings, monkeypatch):
-    monkeypatch.setattr("flows.sources.http.pause", lambda s: None)
+    monkeypatch.setattr("flows.stages.sources.http.pause", lambda s: None)
     with (
         serve(lambda path, query, attempt: Reply(503, b"down")) as server,
         pytest.raises(FetchError, match="503"),
@@ -171,7 +171,7 @@ def test_persistent_5xx_raises_fetch_error(fast_settings, monkeypatch):
 def test_slow_response_times_out_then_retries(shared_data, fast_settings, monkeypatch):
     body = _day_file(shared_data, "2026-01-21")
     fast_settings.ingest.http_timeout_s = 0.2
-    monkeypatch.setattr("flows.sources.http.pause", lambda s: None)
+    monkeypatch.setattr("flows.stages.sources.http.pause", lambda s: None)
 
     def respond(path, query, attempt):
         return Reply(200, body, delay_s=1.0) if attempt == 1 else Reply(200, body)
@@ -185,7 +185,7 @@ def test_slow_response_times_out_then_retries(shared_data, fast_settings, monkey
 def test_always_slow_raises_fetch_error(fast_settings, monkeypatch):
     fast_settings.ingest.http_timeout_s = 0.1
     fast_settings.ingest.http_retries = 2
-    monkeypatch.setattr("flows.sources.http.pause", lambda s: None)
+    monkeypatch.setattr("flows.stages.sources.http.pause", lambda s: None)
     with (
         serve(lambda p, q, a: Reply(200, b"[]", delay_s=0.5)) as server,
         pytest.raises(FetchError, match="Timeout"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.records import REASON_MISSING_ABSTRACT, build_batch, title_key, title_paper_id
-from flows.sources import hf_page
+from flows.lib.records import REASON_MISSING_ABSTRACT, build_batch, title_key, title_paper_id
+from flows.stages.sources import hf_page
 
 
 def test_real_page(shared_data, settings):

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 
-from flows.sources import http
+from flows.stages.sources import http
 from tests.http_server import Reply, serve
 
 
@@ -30,7 +30,7 @@ def test_waits_are_capped(settings, monkeypatch):
     settings.ingest.http_max_wait_s = 5.0
     settings.ingest.http_retries = 2
     sleeps: list[float] = []
-    monkeypatch.setattr("flows.sources.http.pause", sleeps.append)
+    monkeypatch.setattr("flows.stages.sources.http.pause", sleeps.append)
 
     def respond(path, query, attempt):
         if attempt == 1:

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from flows.lake import open_lake
+from flows.lib.lake import open_lake
 from flows.settings import Settings
 
 
@@ -78,7 +78,7 @@ def put_papers(con: duckdb.DuckDBPyConnection, papers: list[dict]) -> None:
 def embedding_model(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Load the default embedding model once per session (distilled into ``model_dir``, the
     session fixture of tests/conftest.py shared with the end-to-end tests)."""
-    from flows.tagging.embedder import ensure_model, get_embedder
+    from flows.stages.tagging.embedder import ensure_model, get_embedder
 
     s = Settings(home=tmp_path_factory.mktemp("home"))
     s.tagging = s.tagging.model_copy(update={"model_dir": model_dir})

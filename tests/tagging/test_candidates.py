@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.tagging.candidates import STOP_WORDS, extract_candidates
+from flows.stages.tagging.candidates import STOP_WORDS, extract_candidates
 from tests.tagging.conftest import read_hf_daily, read_papers_page
 
 # stock KeyBERT (1-3-grams, English stop words) picks these from the HF papers page

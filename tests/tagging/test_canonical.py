@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flows.settings import TaggingSettings
-from flows.tagging.canonical import canonical_form, find_acronyms
-from flows.tagging.keyphrases import doc_candidates
+from flows.stages.tagging.canonical import canonical_form, find_acronyms
+from flows.stages.tagging.keyphrases import doc_candidates
 from tests.tagging.conftest import read_papers_page
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from flows.lake import open_lake
-from flows.tagging.flow import tag_flow
-from flows.tagging.tagger import tag_papers
+from flows.lib.lake import open_lake
+from flows.stages.tagging.flow import tag_flow
+from flows.stages.tagging.tagger import tag_papers
 from tests.tagging.conftest import put_papers, read_hf_daily
 
 

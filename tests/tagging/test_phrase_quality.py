@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 
 from flows.settings import TaggingSettings
-from flows.tagging.candidates import extract_candidates, tokens_of
-from flows.tagging.keyphrases import compose_text, doc_candidates
-from flows.tagging.phrase_quality import (
+from flows.stages.tagging.candidates import extract_candidates, tokens_of
+from flows.stages.tagging.keyphrases import compose_text, doc_candidates
+from flows.stages.tagging.phrase_quality import (
     boilerplate_table,
     has_verb_tail,
     is_measurement,

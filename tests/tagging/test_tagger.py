@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flows.settings import Settings
-from flows.tagging.embedder import model_name
-from flows.tagging.tagger import config_hash, tag_papers
+from flows.stages.tagging.embedder import model_name
+from flows.stages.tagging.tagger import config_hash, tag_papers
 from tests.tagging.conftest import put_papers, read_hf_daily
 
 N_PAPERS = 30

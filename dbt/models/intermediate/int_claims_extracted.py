@@ -1,6 +1,6 @@
-"""One row per claim found in a paper's abstract (rules over sentences: flows.claims)."""
+"""One row per claim found in a paper's abstract (rules over sentences: flows.lib.claims)."""
 
-from flows.claims.table import claims_table
+from flows.lib.claims.table import claims_table
 
 
 def model(dbt, session):

@@ -1,9 +1,9 @@
 """Which canonical keyphrases are boilerplate: every word common over the archive and spread
-evenly (flows.tagging.phrase_quality.learn_boilerplate, learned from this archive's abstracts
+evenly (flows.stages.tagging.phrase_quality.learn_boilerplate, learned from this archive's abstracts
 on every build; no hand-typed list)."""
 
-from flows.tagging.keyphrases import compose_text
-from flows.tagging.phrase_quality import boilerplate_table
+from flows.stages.tagging.keyphrases import compose_text
+from flows.stages.tagging.phrase_quality import boilerplate_table
 
 
 def _arrow(relation):

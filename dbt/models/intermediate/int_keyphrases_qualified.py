@@ -1,7 +1,7 @@
 """Every keyphrase in use with the tests that decide whether it may name a topic or theme."""
 
-from flows.topic_labels import qualify_keyphrases
-from flows.topics import params_from_config
+from flows.lib.topic_labels import qualify_keyphrases
+from flows.lib.topics import params_from_config
 
 
 def model(dbt, session):

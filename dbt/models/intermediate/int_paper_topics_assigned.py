@@ -2,7 +2,7 @@
 
 Saves this run's BERTopic model and manifest under the run folder (var topic_model_dir)."""
 
-from flows.topics import params_from_config, place_papers, relation_frame, save_run_model
+from flows.lib.topics import params_from_config, place_papers, relation_frame, save_run_model
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """This run's themes: groups of related topics, with centroids and registry labels."""
 
-from flows.topics import frame_arrow, relation_frame, theme_table
+from flows.lib.topics import frame_arrow, relation_frame, theme_table
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """This run's topics: centroid, size, theme (kept, joined or founded) and registry label."""
 
-from flows.topics import frame_arrow, params_from_config, relation_frame, topic_table
+from flows.lib.topics import frame_arrow, params_from_config, relation_frame, topic_table
 
 
 def model(dbt, session):

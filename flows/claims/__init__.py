@@ -1,6 +1,0 @@
-"""Deterministic claim extraction from abstracts (rules over sentences, no model)."""
-
-from flows.claims.claim import CLAIM_TYPES, DIRECTIONS, QUALIFIERS, Claim
-from flows.claims.extract import extract_claims
-
-__all__ = ["CLAIM_TYPES", "DIRECTIONS", "QUALIFIERS", "Claim", "extract_claims"]

@@ -1,0 +1,536 @@
+"""Topics and themes: BERTopic over the cached document embeddings, with ids stable across runs.
+
+Input: one MiniLM document embedding per paper (the tagger's ``doc_embeddings`` cache, copied
+into the candidate by ``flows.stages.transform``), the paper's ``content_hash`` and its keyphrases.
+
+Placing papers (``place_papers``), against the registry of the last published run:
+
+1. a known paper whose ``content_hash`` is unchanged keeps its topic (while the topic lives);
+2. any other paper joins the nearest registry topic when its centroid is at least
+   ``assign_similarity`` close (cosine);
+3. the rest, with the *loose* papers of the last ``loose_days`` (papers that were placed below
+   ``assign_similarity`` before), form the pool. BERTopic (UMAP with a fixed ``random_state``,
+   HDBSCAN with ``min_cluster_size``) clusters the pool; a cluster with at least
+   ``min_new_papers`` unplaced papers founds a new topic, id ``t_`` + hash of its members.
+   Loose papers help found it but keep their topic: no unchanged paper ever moves;
+4. pool papers no new topic took join their nearest topic (loose when it is not close).
+
+On the first run the registry is empty, so step 3 is a plain BERTopic fit of every paper with
+its outliers reduced to the nearest topic centroid. Nothing is quadratic in papers: similarities
+are computed per chunk against the topic centroids only.
+
+Themes (``assign_themes``): registry topics keep their theme; a new topic joins the nearest theme
+when at least ``theme_join_similarity`` close; the remaining topics are grouped by ward
+clustering of their centroids (about ``topics_per_theme`` each) into new themes, id ``h_`` +
+hash of the founding topics. A topic's id never changes meaning; a topic with no papers left is
+retired (kept in the registry, never reused).
+
+The dbt Python models in ``dbt/models/intermediate`` call these functions; the fitted BERTopic
+model and a manifest (versions, parameters, counts) are saved per run (``save_run_model``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flows.settings import TopicSettings as TopicParams
+
+# The lake tables that keep topics and themes stable (created by flows.stages.transform when
+# missing).
+REGISTRY_DDL = """
+create table if not exists topic_registry (
+    topic_id varchar primary key,
+    label varchar not null,
+    centroid float[] not null,
+    theme_id varchar,
+    top_keyphrases varchar[],
+    first_run_id varchar not null,
+    last_run_id varchar not null,
+    retired_run_id varchar,            -- set when the topic lost all its papers
+    updated_at timestamptz not null default current_timestamp
+);
+create table if not exists theme_registry (
+    theme_id varchar primary key,
+    label varchar not null,
+    centroid float[] not null,
+    first_run_id varchar not null,
+    last_run_id varchar not null,
+    retired_run_id varchar,
+    updated_at timestamptz not null default current_timestamp
+);
+create table if not exists topic_assignments (
+    paper_id varchar primary key,
+    topic_id varchar not null,
+    content_hash varchar not null,     -- the text the paper was placed from
+    similarity double not null,        -- cosine to the topic centroid when placed
+    is_loose boolean not null,         -- placed below assign_similarity (may help found a topic)
+    activity_date date,
+    run_id varchar not null
+);
+"""
+# columns that tell an older registry layout (keyphrase-space centroids) from this one
+REGISTRY_MARKERS = {"topic_assignments": "content_hash", "topic_registry": "retired_run_id"}
+
+UNCLUSTERED_TOPIC_ID = "t_unclustered"
+PLACED_COLUMNS = ["paper_id", "topic_id", "weight", "is_primary", "is_loose", "placement"]
+
+
+def params_from_config(raw: str | None) -> TopicParams:
+    """The dbt Python models' one typed params object, from their config ``topic_params``.
+
+    ``dbt/models/intermediate/_intermediate.yml`` sets it to the var ``topics`` as JSON
+    (``tojson``); keys it leaves out take the TopicSettings defaults, and an unknown key (a
+    misspelt ``--vars``) is an error rather than silently ignored.
+    """
+    if not isinstance(raw, str):
+        raise ValueError(
+            "dbt config topic_params must be the var `topics` as JSON "
+            f"(dbt/models/intermediate/_intermediate.yml), got {raw!r}"
+        )
+    params = TopicParams.model_validate_json(raw)
+    unknown = sorted(set(json.loads(raw)) - set(TopicParams.model_fields))
+    if unknown:
+        raise ValueError(f"unknown keys in the dbt var `topics`: {unknown}")
+    return params
+
+
+def relation_frame(relation: Any, vector_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A DuckDB relation as a DataFrame whose vector columns hold numpy arrays (fast path)."""
+    table = relation.to_arrow_table()
+    frame = table.drop_columns(list(vector_columns)).to_pandas()
+    for name in vector_columns:
+        frame[name] = list(_list_column_matrix(table.column(name)))
+    return frame
+
+
+def _list_column_matrix(column: Any) -> np.ndarray:
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if len(column) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    values = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
+    return values.reshape(len(column), -1)
+
+
+def frame_arrow(frame: pd.DataFrame, vector_columns: tuple[str, ...]) -> Any:
+    """A DataFrame with numpy-array vector columns as an Arrow table (vectors as float[])."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame.drop(columns=list(vector_columns)), preserve_index=False)
+    n = len(frame)
+    for name in vector_columns:
+        matrix = _stack(frame[name]) if n else np.zeros((0, 0), dtype=np.float32)
+        offsets = pa.array(np.arange(n + 1, dtype=np.int32) * matrix.shape[1], type=pa.int32())
+        values = pa.array(matrix.ravel(), type=pa.float32())
+        table = table.append_column(name, pa.ListArray.from_arrays(offsets, values))
+    return table
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def _stack(values) -> np.ndarray:  # noqa: ANN001
+    if len(values) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.vstack([np.asarray(v, dtype=np.float32) for v in values])
+
+
+def stable_id(prefix: str, member_ids: list[str]) -> str:
+    return prefix + hashlib.sha1("\x1f".join(sorted(member_ids)).encode()).hexdigest()[:10]
+
+
+def nearest(
+    vectors: np.ndarray, centroids: np.ndarray, k: int = 1, chunk: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and cosine similarities of the k nearest centroids of each (unit) vector.
+
+    Computed per chunk of vectors, so memory stays chunk x topics whatever the corpus size.
+    """
+    n, k = len(vectors), min(k, len(centroids))
+    idx = np.zeros((n, k), dtype=np.int64)
+    sims = np.zeros((n, k), dtype=np.float32)
+    if n == 0 or k == 0:
+        return idx, sims
+    centroids = _normalise(centroids)
+    for start in range(0, n, chunk):
+        block = vectors[start : start + chunk] @ centroids.T
+        # stable order: highest similarity, ties by centroid position
+        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        idx[start : start + chunk] = order
+        sims[start : start + chunk] = np.take_along_axis(block, order, axis=1)
+    return idx, sims
+
+
+def centroids_of(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique labels, unit mean vector per label) without any pairwise matrix."""
+    keys, inverse = np.unique(labels, return_inverse=True)
+    sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, inverse, vectors)
+    return keys, _normalise(sums).astype(np.float32)
+
+
+@dataclass
+class Placement:
+    """Papers (sorted by id) with their unit vectors and the topic each is placed in so far."""
+
+    papers: pd.DataFrame  # paper_id, content_hash, activity_date, keyphrases
+    vectors: np.ndarray
+    topic: np.ndarray  # topic id per paper ('' = not placed yet)
+    similarity: np.ndarray
+    how: np.ndarray  # kept | joined | founded | nearest
+    loose_pool: np.ndarray  # loose papers of earlier runs that may help found topics
+
+
+def _initial_placement(
+    papers: pd.DataFrame, registry: pd.DataFrame, assignments: pd.DataFrame, params: TopicParams
+) -> tuple[Placement, pd.DataFrame]:
+    """Steps 1 and 2: known papers keep their topic, others join a close registry topic."""
+    papers = papers.sort_values("paper_id", ignore_index=True)
+    vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
+    active = registry[registry["retired_run_id"].isna()].sort_values("topic_id", ignore_index=True)
+    n = len(papers)
+    topic = np.full(n, "", dtype=object)
+    similarity = np.zeros(n, dtype=np.float32)
+    how = np.full(n, "", dtype=object)
+    loose_pool = np.zeros(n, dtype=bool)
+    if len(assignments):
+        known = papers[["paper_id", "content_hash"]].merge(
+            assignments, on=["paper_id", "content_hash"], how="left"
+        )
+        keep = known["topic_id"].isin(set(active["topic_id"])).to_numpy()
+        topic[keep] = known.loc[keep, "topic_id"].to_numpy()
+        similarity[keep] = known.loc[keep, "similarity"].to_numpy(dtype=np.float32)
+        how[keep] = "kept"
+        horizon = _loose_horizon(papers, params)
+        loose_pool = keep & known["is_loose"].fillna(False).to_numpy(dtype=bool)
+        loose_pool &= (pd.to_datetime(papers["activity_date"]) >= horizon).to_numpy()
+    rest = np.flatnonzero(how == "")
+    if len(rest) and len(active):
+        idx, sims = nearest(vectors[rest], _stack(active["centroid"]))
+        close = sims[:, 0] >= params.assign_similarity
+        topic[rest[close]] = active["topic_id"].to_numpy()[idx[close, 0]]
+        similarity[rest[close]] = sims[close, 0]
+        how[rest[close]] = "joined"
+    return Placement(papers, vectors, topic, similarity, how, loose_pool), active
+
+
+def _loose_horizon(papers: pd.DataFrame, params: TopicParams) -> pd.Timestamp:
+    latest = pd.to_datetime(papers["activity_date"]).max()
+    if pd.isna(latest):
+        return pd.Timestamp(date.min)
+    return latest - timedelta(days=params.loose_days)
+
+
+KEYPHRASE_END = "\x1f"
+
+
+def keyphrase_docs(papers: pd.DataFrame) -> list[str]:
+    """One document per paper for BERTopic's c-TF-IDF: its keyphrases, each ended by
+    KEYPHRASE_END, so that the documents BERTopic joins per topic (with a space) still split
+    into whole keyphrases."""
+    return ["".join(k + KEYPHRASE_END for k in phrases) for phrases in papers["keyphrases"]]
+
+
+def split_keyphrases(doc: str) -> list[str]:
+    """The analyzer of the keyphrase documents (module-level so the model pickles)."""
+    return [k.strip() for k in doc.split(KEYPHRASE_END) if k.strip()]
+
+
+def import_umap_cached() -> None:
+    """Import umap-learn (and BERTopic, which imports it) with numba's on-disk cache on.
+
+    umap-learn JIT-compiles about a hundred numba functions on their first call in every process
+    and, unlike pynndescent, does not ask numba to cache them: 20-45 s of every run's topic step
+    on 2 cores, however few the papers. Decorated while imported with ``cache=True``, they
+    compile once and load from ``__pycache__`` (numba's own cache) in every later process.
+    Does nothing when umap is already imported.
+    """
+    import sys
+
+    if "umap" in sys.modules:
+        return
+    import numba
+
+    plain = numba.njit
+
+    def cached_njit(*args: Any, **options: Any) -> Any:
+        options.setdefault("cache", True)
+        return plain(*args, **options)
+
+    numba.njit = cached_njit
+    try:
+        import bertopic  # noqa: F401  (imports umap)
+        import umap  # noqa: F401
+    finally:
+        numba.njit = plain
+
+
+def topic_model(params: TopicParams, n_docs: int) -> Any:
+    """BERTopic with UMAP (fixed random_state) and HDBSCAN, on precomputed embeddings."""
+    import_umap_cached()
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    umap = UMAP(
+        n_neighbors=max(2, min(params.umap_n_neighbors, n_docs - 1)),
+        n_components=params.umap_n_components,
+        min_dist=params.umap_min_dist,
+        metric="cosine",
+        random_state=params.random_state,
+        low_memory=True,
+    )
+    hdbscan = HDBSCAN(
+        min_cluster_size=params.min_cluster_size,
+        min_samples=params.min_samples,
+        metric="euclidean",
+        cluster_selection_method=params.cluster_selection_method,
+        prediction_data=True,
+    )
+    vectorizer = CountVectorizer(analyzer=split_keyphrases)
+    return BERTopic(
+        language=None,  # "english" strips every non-alphanumeric character, KEYPHRASE_END too
+        umap_model=umap,
+        hdbscan_model=hdbscan,
+        vectorizer_model=vectorizer,
+        calculate_probabilities=False,
+    )
+
+
+def _found_topics(place: Placement, params: TopicParams) -> Any:
+    """Step 3: cluster the pool; clusters with enough unplaced papers found new topics."""
+    unplaced = place.how == ""
+    pool = np.flatnonzero(unplaced | place.loose_pool)
+    if unplaced.sum() < params.min_new_papers or len(pool) <= params.umap_n_components + 2:
+        return None
+    docs = keyphrase_docs(place.papers.iloc[pool])
+    if len({k for doc in docs for k in split_keyphrases(doc)}) < 2:
+        return None  # c-TF-IDF needs a vocabulary of two keyphrases or more
+    model = topic_model(params, len(pool))
+    labels = np.asarray(model.fit_transform(docs, embeddings=place.vectors[pool])[0])
+    founded = {}
+    for label in sorted(set(labels) - {-1}):
+        members = pool[labels == label]
+        new_members = members[unplaced[members]]
+        if len(members) < params.min_cluster_size or len(new_members) < params.min_new_papers:
+            continue
+        topic_id = stable_id("t_", list(place.papers["paper_id"].iloc[members]))
+        centroid = _normalise(place.vectors[members].mean(axis=0, keepdims=True))[0]
+        sims = place.vectors[new_members] @ centroid
+        place.topic[new_members] = topic_id
+        place.similarity[new_members] = sims
+        place.how[new_members] = "founded"
+        founded[int(label)] = topic_id
+    model.papertrends_founded = founded  # BERTopic topic number -> our topic id
+    return model
+
+
+def _place_leftovers(place: Placement) -> None:
+    """Step 4: papers no topic took join the nearest centroid of this run's topics."""
+    left = np.flatnonzero(place.how == "")
+    if not len(left):
+        return
+    placed = place.how != ""
+    if not placed.any():  # a tiny first corpus without any cluster: one topic for all
+        place.topic[:] = stable_id("t_", list(place.papers["paper_id"]))
+        place.how[:] = "founded"
+        _, centroids = centroids_of(place.vectors, place.topic.astype(str))
+        place.similarity[:] = place.vectors @ centroids[0]
+        return
+    keys, centroids = centroids_of(place.vectors[placed], place.topic[placed].astype(str))
+    idx, sims = nearest(place.vectors[left], centroids)
+    place.topic[left] = keys[idx[:, 0]]
+    place.how[left] = "nearest"
+    place.similarity[left] = sims[:, 0]
+
+
+def place_papers(
+    papers: pd.DataFrame,
+    registry: pd.DataFrame,
+    assignments: pd.DataFrame,
+    params: TopicParams,
+) -> tuple[pd.DataFrame, Any]:
+    """Every paper's primary topic and its close secondary topics, plus the fitted model.
+
+    papers: paper_id, content_hash, activity_date, keyphrases (list), embedding;
+    registry: topic_id, centroid, retired_run_id; assignments: paper_id, topic_id,
+    content_hash, similarity, is_loose. Returns (rows with PLACED_COLUMNS, the BERTopic model
+    fitted on the pool or None when no pool was clustered).
+    """
+    if papers.empty:
+        return pd.DataFrame(columns=PLACED_COLUMNS), None
+    place, _ = _initial_placement(papers, registry, assignments, params)
+    model = _found_topics(place, params)
+    _place_leftovers(place)
+    loose = place.similarity < params.assign_similarity
+    primary = pd.DataFrame(
+        {
+            "paper_id": place.papers["paper_id"],
+            "topic_id": place.topic.astype(str),
+            "weight": np.clip(place.similarity, 0.0, 1.0).astype(float),
+            "is_primary": True,
+            "is_loose": loose,
+            "placement": place.how.astype(str),
+        }
+    )
+    secondary = _secondary_topics(place, params)
+    rows = pd.concat([primary, secondary], ignore_index=True)
+    return rows.sort_values(["paper_id", "is_primary"], ascending=[True, False]), model
+
+
+def _secondary_topics(place: Placement, params: TopicParams) -> pd.DataFrame:
+    """Up to max_topics_per_paper - 1 other topics at least secondary_similarity close."""
+    k = params.max_topics_per_paper
+    keys, centroids = centroids_of(place.vectors, place.topic.astype(str))
+    if k < 2 or len(keys) < 2:
+        return pd.DataFrame(columns=PLACED_COLUMNS)
+    idx, sims = nearest(place.vectors, centroids, k=k)
+    candidate_topics = keys[idx]
+    keep = (sims >= params.secondary_similarity) & (candidate_topics != place.topic[:, None])
+    rows, cols = np.nonzero(keep)
+    frame = pd.DataFrame(
+        {
+            "paper_id": place.papers["paper_id"].to_numpy()[rows],
+            "topic_id": candidate_topics[rows, cols].astype(str),
+            "weight": np.clip(sims[rows, cols], 0.0, 1.0).astype(float),
+            "is_primary": False,
+            "is_loose": False,
+            "placement": "secondary",
+        }
+    )
+    # at most k - 1 per paper (the primary may not be among the k nearest)
+    frame["n"] = frame.groupby("paper_id").cumcount()
+    return frame[frame["n"] < k - 1].drop(columns="n")
+
+
+def topic_table(
+    papers: pd.DataFrame,
+    placed: pd.DataFrame,
+    registry: pd.DataFrame,
+    theme_registry: pd.DataFrame,
+    params: TopicParams,
+) -> pd.DataFrame:
+    """This run's topics: topic_id, centroid, n_papers, theme_id, is_new, registry_label.
+
+    Centroid: the unit mean of the primary papers' vectors. Themes: ``assign_themes``.
+    """
+    columns = ["topic_id", "centroid", "n_papers", "theme_id", "is_new", "registry_label"]
+    primary = placed[placed["is_primary"]]
+    if primary.empty:
+        return pd.DataFrame(columns=columns)
+    vectors = papers.set_index("paper_id").loc[primary["paper_id"], "embedding"]
+    keys, centroids = centroids_of(_normalise(_stack(vectors)), primary["topic_id"].to_numpy())
+    sizes = primary["topic_id"].value_counts()
+    topics = pd.DataFrame(
+        {"topic_id": keys, "centroid": list(centroids), "n_papers": sizes.loc[keys].to_numpy()}
+    )
+    known = registry.set_index("topic_id")
+    topics["is_new"] = ~topics["topic_id"].isin(known.index)
+    topics["registry_label"] = topics["topic_id"].map(known["label"]) if len(known) else None
+    registry_theme = topics["topic_id"].map(known["theme_id"]) if len(known) else None
+    topics["theme_id"] = assign_themes(topics, registry_theme, theme_registry, params)
+    return topics[columns].sort_values("topic_id", ignore_index=True)
+
+
+def assign_themes(
+    topics: pd.DataFrame,
+    registry_theme: pd.Series | None,
+    theme_registry: pd.DataFrame,
+    params: TopicParams,
+) -> np.ndarray:
+    """A theme id per topic: kept, joined to a close theme, or founded by ward clustering."""
+    n = len(topics)
+    themes = np.full(n, "", dtype=object)
+    active = theme_registry[theme_registry["retired_run_id"].isna()]
+    if registry_theme is not None:
+        known = registry_theme.isin(set(active["theme_id"])).to_numpy()
+        themes[known] = registry_theme[known].to_numpy()
+    centroids = _stack(topics["centroid"])
+    rest = np.flatnonzero(themes == "")
+    if len(rest) and len(active):
+        active = active.sort_values("theme_id", ignore_index=True)
+        idx, sims = nearest(centroids[rest], _stack(active["centroid"]))
+        close = sims[:, 0] >= params.theme_join_similarity
+        themes[rest[close]] = active["theme_id"].to_numpy()[idx[close, 0]]
+        rest = rest[~close]
+    if len(rest):
+        labels = _ward_groups(centroids[rest], params.topics_per_theme)
+        topic_ids = topics["topic_id"].to_numpy()
+        for label in np.unique(labels):
+            members = rest[labels == label]
+            themes[members] = stable_id("h_", list(topic_ids[members]))
+    return themes.astype(str)
+
+
+def _ward_groups(centroids: np.ndarray, per_group: int) -> np.ndarray:
+    n = len(centroids)
+    n_groups = max(1, round(n / max(per_group, 1)))
+    if n < 2 or n_groups == 1:
+        return np.zeros(n, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = AgglomerativeClustering(n_clusters=n_groups, linkage="ward")
+    return model.fit_predict(centroids)
+
+
+def theme_table(topics: pd.DataFrame, theme_registry: pd.DataFrame) -> pd.DataFrame:
+    """This run's themes: theme_id, centroid (papers-weighted unit mean), n_topics, is_new,
+    registry_label."""
+    columns = ["theme_id", "centroid", "n_topics", "is_new", "registry_label"]
+    if topics.empty:
+        return pd.DataFrame(columns=columns)
+    weighted = _stack(topics["centroid"]) * topics["n_papers"].to_numpy(dtype=np.float32)[:, None]
+    keys, centroids = centroids_of(weighted, topics["theme_id"].to_numpy())
+    counts = topics["theme_id"].value_counts()
+    known = theme_registry.set_index("theme_id")
+    themes = pd.DataFrame(
+        {"theme_id": keys, "centroid": list(centroids), "n_topics": counts.loc[keys].to_numpy()}
+    )
+    themes["is_new"] = ~themes["theme_id"].isin(known.index)
+    themes["registry_label"] = themes["theme_id"].map(known["label"]) if len(known) else None
+    return themes[columns]
+
+
+def save_run_model(
+    model_dir: str | Path, model: Any, placed: pd.DataFrame, params: TopicParams, run_id: str
+) -> Path:
+    """Save this run's BERTopic model (when a pool was fitted) and a manifest of the run.
+
+    The manifest records the library versions, the parameters and their hash, the counts per
+    placement step and, for a fitted model, which BERTopic topic founded which topic id.
+    """
+    from importlib.metadata import version
+
+    out = Path(model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings_json = params.model_dump_json()
+    primary = placed[placed["is_primary"]]
+    manifest = {
+        "run_id": run_id,
+        "versions": {
+            # read from the installed metadata: importing BERTopic costs seconds, and a run
+            # whose papers all kept or joined their topics never needs it
+            library: version(library) for library in ("bertopic", "umap-learn", "hdbscan")
+        },
+        "params": json.loads(settings_json),
+        "params_hash": hashlib.sha256(settings_json.encode()).hexdigest()[:16],
+        "placement": primary["placement"].value_counts().to_dict(),
+        "n_papers": len(primary),
+        "n_topics": int(primary["topic_id"].nunique()),
+        "fitted": model is not None,
+    }
+    if model is not None:
+        manifest["founded"] = {str(k): v for k, v in model.papertrends_founded.items()}
+        model.save(str(out / "bertopic"), serialization="pickle", save_embedding_model=False)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return out

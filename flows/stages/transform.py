@@ -1,0 +1,415 @@
+"""Transform: build a run's candidate warehouse from the lake and run ``dbt build`` on it.
+
+``build_candidate`` copies what dbt needs from the lake (attached read-only) into schema ``raw``
+of ``runs/<run_id>/candidate.duckdb``; ``run_dbt_build`` runs dbt in-process (dbtRunner) on that
+file and reports models and tests; ``save_topic_registry`` writes the published run's topics back
+into the lake so the next run keeps topic ids stable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from flows.lib.lake import RUN_AUDIT_COLUMNS
+from flows.settings import Settings
+
+# lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
+# Papers set aside (`papertrends quarantine`) leave every warehouse: no row of theirs is copied.
+_KEPT = "where paper_id not in (select paper_id from lake.set_aside)"
+_RAW_COPIES: dict[str, str] = {
+    "papers": f"select * from lake.papers {_KEPT}",
+    "paper_keywords": f"select * from lake.paper_keywords {_KEPT}",
+    "tagged_papers": f"select * from lake.tagged_papers {_KEPT}",
+    "quarantine": "select * from lake.quarantine",
+    # the topic and theme registries of the last published run (flows.lib.topics; written back by
+    # save_topic_registry)
+    "topic_registry": "select * from lake.topic_registry",
+    "theme_registry": "select * from lake.theme_registry",
+    "topic_assignments": f"select * from lake.topic_assignments {_KEPT}",
+    # for run-over-run: papers set aside are not counted as lost
+    "set_aside": "select * from lake.set_aside",
+    # the tagger's cached document embedding of each paper's current text (_paper_text_hashes:
+    # the hash of the text the tagger embedded), from the model that covers most papers
+    "paper_embeddings": """
+        with coverage as (
+            select e.model_name, count(*) as n
+            from lake.doc_embeddings as e
+            inner join _paper_text_hashes as h on e.text_hash = h.text_hash
+            group by e.model_name
+            order by n desc, e.model_name
+            limit 1
+        )
+        select h.paper_id, h.content_hash, e.model_name, e.embedding
+        from _paper_text_hashes as h
+        inner join lake.doc_embeddings as e on e.text_hash = h.text_hash
+        where e.model_name = (select model_name from coverage)
+            and h.paper_id not in (select paper_id from lake.set_aside)
+    """,
+    # one embedding per canonical keyphrase in use, from the model that covers most of them;
+    # where the cache has no entry for the canonical form, that of one of its surface forms
+    "keyphrase_embeddings": """
+        with forms as (
+            select distinct keyphrase, keyphrase as phrase, 0 as priority
+            from lake.paper_keywords
+            union all
+            select distinct keyphrase, surface_form, 1 from lake.paper_keywords
+            union all
+            select distinct keyphrase, lower(surface_form), 2 from lake.paper_keywords
+        ),
+        coverage as (
+            select e.model_name, count(distinct forms.keyphrase) as n
+            from lake.phrase_embeddings as e
+            inner join forms on e.phrase = forms.phrase
+            group by e.model_name
+            -- ties: the model the tags were made with
+            order by
+                n desc,
+                e.model_name = (select mode(model_name) from lake.paper_keywords) desc,
+                e.model_name
+            limit 1
+        ),
+        matched as (
+            select
+                forms.keyphrase,
+                e.model_name,
+                e.embedding,
+                row_number() over (
+                    partition by forms.keyphrase order by forms.priority, forms.phrase
+                ) as preference
+            from forms
+            inner join lake.phrase_embeddings as e on forms.phrase = e.phrase
+            where e.model_name = (select model_name from coverage)
+        )
+        select keyphrase, model_name, embedding from matched where preference = 1
+    """,
+}
+
+
+def ensure_lake_tables(lake_path: Path) -> None:
+    """Create the lake-side tables the transform needs (the topic registry) when missing.
+
+    A registry of the earlier keyphrase-space layout is dropped: its centroids are not in the
+    space of document embeddings, so the next run founds topics afresh."""
+    from flows.lib.topics import REGISTRY_DDL, REGISTRY_MARKERS
+
+    con = duckdb.connect(str(lake_path))
+    try:
+        for table, marker in REGISTRY_MARKERS.items():
+            columns = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            if columns and marker not in columns:
+                con.execute(f"drop table {table}")
+        con.execute(REGISTRY_DDL)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _lake_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'lake'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def build_candidate(settings: Settings, run_id: str) -> Path:
+    """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``."""
+    lake_path = settings.lake_path
+    if not lake_path.is_file():
+        raise FileNotFoundError(f"no lake at {lake_path}: run ingest first")
+    ensure_lake_tables(lake_path)
+    run_dir = settings.runs_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    candidate = run_dir / "candidate.duckdb"
+    for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(candidate))
+    try:
+        con.execute("attach ? as lake (read_only)", [str(lake_path)])
+        tables = _lake_tables(con)
+        con.register("_paper_text_hashes", _paper_text_hashes(con))
+        con.execute("create schema raw")
+        for name, select in _RAW_COPIES.items():
+            con.execute(f"create table raw.{name} as {select}")
+        if "run_audit" in tables:
+            con.execute("create table raw.run_audit as select * from lake.run_audit")
+        else:
+            con.execute(f"create table raw.run_audit ({RUN_AUDIT_COLUMNS})")
+        con.unregister("_paper_text_hashes")
+        con.execute("detach lake")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return candidate
+
+
+def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
+    """paper_id, content_hash, text_hash: the hash of the text the tagger embeds per paper."""
+    import pyarrow as pa
+
+    from flows.stages.tagging.cache import text_hash
+    from flows.stages.tagging.keyphrases import compose_text
+
+    rows = con.execute("select paper_id, content_hash, title, abstract from lake.papers").fetchall()
+    return pa.table(
+        {
+            "paper_id": pa.array([r[0] for r in rows], pa.string()),
+            "content_hash": pa.array([r[1] for r in rows], pa.string()),
+            "text_hash": pa.array(
+                [text_hash(compose_text(r[2] or "", r[3] or "")) for r in rows], pa.string()
+            ),
+        }
+    )
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    models_ok: int
+    tests_passed: int
+    tests_failed: int
+    failures: list[str] = field(default_factory=list)  # "<node>: <message>"
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # node name -> seconds
+
+
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    """dbt vars from settings.transform (the thresholds of trends and topics)."""
+    t = settings.transform
+    return {
+        "emerging_min_papers": t.emerging_min_papers,
+        "keyword_trend_min_papers": t.keyword_trend_min_papers,
+        "topics": t.topics.model_dump(),
+        "rising": t.rising.model_dump(),
+    }
+
+
+def _close_dbt_connections() -> None:
+    """Close dbt-duckdb's process-wide DuckDB handle so the file is not left open/locked."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        try:
+            env.close()
+        finally:
+            DuckDBConnectionManager.close_all_connections()
+
+
+def invoke_dbt(
+    settings: Settings, candidate: Path, args: list[str], *, run_id: str
+) -> tuple[object, Path]:
+    """Run one dbt command in-process on the candidate; returns (dbtRunnerResult, target dir).
+
+    dbt works on the candidate at a fixed path (``settings.dbt_work_dir``) and starts from the
+    last run's parse: dbt re-parses the whole project when its profile (the database path) or
+    vars change, so the candidate is moved there for the command and back afterwards, and the
+    per-run values (run id, topic model folder) come as environment variables.
+    """
+    from dbt.cli.main import dbtRunner
+
+    project_dir = Path(settings.transform.dbt_project_dir).resolve()
+    run_dir = candidate.parent
+    target_dir = run_dir / "dbt" / "target"
+    work = settings.dbt_work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    building = work / "candidate.duckdb"
+    parsed = work / "partial_parse.msgpack"
+    os.environ.update(
+        PAPERTRENDS_DBT_DB_PATH=str(building),
+        PAPERTRENDS_DBT_THREADS=str(settings.transform.dbt_threads),
+        PAPERTRENDS_RUN_ID=run_id,
+        PAPERTRENDS_TOPIC_MODEL_DIR=str(run_dir.resolve() / "topic_model"),
+    )
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    full_args = [
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        # the run's candidate (the profile's default target, local, is a user's copy)
+        "--target",
+        "candidate",
+        "--target-path",
+        str(target_dir),
+        "--log-path",
+        str(run_dir / "dbt" / "logs"),
+        "--vars",
+        json.dumps(dbt_vars(settings)),
+        "--partial-parse",
+        *(["--partial-parse-file-path", str(parsed)] if parsed.is_file() else []),
+        "--quiet",
+    ]
+    (target_dir / "run_results.json").unlink(missing_ok=True)
+    for stale in (building, building.with_name(building.name + ".wal")):  # a killed run's
+        stale.unlink(missing_ok=True)
+    if candidate.exists():  # `dbt parse` needs none
+        os.replace(candidate, building)
+    try:
+        result = dbtRunner().invoke(full_args)
+    finally:
+        _close_dbt_connections()
+        for suffix in (".wal", ""):  # a write-ahead log dbt left, then the file itself
+            moved = building.with_name(building.name + suffix)
+            if moved.exists():
+                os.replace(moved, candidate.with_name(candidate.name + suffix))
+    written = target_dir / "partial_parse.msgpack"
+    if written.is_file():
+        os.replace(written, parsed)
+    return result, target_dir
+
+
+def _outcome_from_results(result: object, target_dir: Path) -> DbtOutcome:
+    models_ok = tests_passed = tests_failed = 0
+    failures: list[str] = []
+    timings: dict[str, float] = {}
+    elapsed = 0.0
+    run_results = target_dir / "run_results.json"
+    if run_results.is_file():
+        data = json.loads(run_results.read_text())
+        elapsed = float(data.get("elapsed_time") or 0.0)
+        for node in data.get("results", []):
+            unique_id = node.get("unique_id", "")
+            resource = unique_id.split(".", 1)[0]
+            name = unique_id.split(".")[-1] if resource != "test" else unique_id.split(".")[2]
+            status = node.get("status")
+            timings[name] = float(node.get("execution_time") or 0.0)
+            if resource == "test" or resource == "unit_test":
+                if status in ("pass", "warn"):
+                    tests_passed += 1
+                else:
+                    tests_failed += 1
+                    failures.append(f"{name}: {status}: {node.get('message')}")
+            elif status == "success":
+                models_ok += 1
+            elif status not in ("skipped",):
+                failures.append(f"{name}: {status}: {node.get('message')}")
+    exception = getattr(result, "exception", None)
+    if exception is not None:
+        failures.append(f"dbt: {exception}")
+    success = bool(getattr(result, "success", False)) and not failures
+    return DbtOutcome(
+        success=success,
+        models_ok=models_ok,
+        tests_passed=tests_passed,
+        tests_failed=tests_failed,
+        failures=failures,
+        seconds=elapsed,
+        timings=timings,
+    )
+
+
+def run_dbt_build(
+    settings: Settings, candidate: Path, *, run_id: str, select: list[str] | None = None
+) -> DbtOutcome:
+    """``dbt build`` on the candidate. Never raises on a model/test failure: the outcome says.
+
+    ``select``: optional dbt node selection (default: the whole project). Raises RuntimeError
+    only when dbt could not run at all (bad project, profile, or file).
+    """
+    args = ["build", *(["--select", *select] if select else [])]
+    result, target_dir = invoke_dbt(settings, candidate, args, run_id=run_id)
+    exception = getattr(result, "exception", None)
+    if exception is not None and _is_infrastructure_error(exception):
+        raise RuntimeError(f"dbt build could not run: {exception}") from exception
+    return _outcome_from_results(result, target_dir)
+
+
+def _is_infrastructure_error(exception: BaseException) -> bool:
+    """True for errors of the setup (profile, project file, database), not of a model/test."""
+    from dbt.adapters.exceptions import FailedToConnectError
+    from dbt.exceptions import DbtProfileError, DbtProjectError
+    from dbt_common.exceptions import DbtBaseException
+
+    if isinstance(exception, DbtProfileError | DbtProjectError | FailedToConnectError):
+        return True
+    return not isinstance(exception, DbtBaseException)
+
+
+def compile_analyses(settings: Settings, candidate: Path, *, run_id: str) -> dict[str, str]:
+    """The SQL of dbt/analyses compiled for the candidate: analysis name -> runnable SQL."""
+    result, target_dir = invoke_dbt(
+        settings, candidate, ["compile", "--select", "resource_type:analysis"], run_id=run_id
+    )
+    if not getattr(result, "success", False):
+        raise RuntimeError(f"dbt compile failed: {getattr(result, 'exception', None)}")
+    compiled = target_dir / "compiled" / "papertrends" / "analyses"
+    return {path.stem: path.read_text() for path in sorted(compiled.glob("*.sql"))}
+
+
+def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None = None) -> None:
+    """Persist the published run's topics, themes and primary assignments into the lake.
+
+    ``candidate``: the published warehouse (the journal's ``write_back`` calls this only after the
+    atomic replace, with the run that published it as ``run_id``). The next run's candidate gets
+    them as raw.topic_registry, raw.theme_registry and raw.topic_assignments, so known papers keep
+    their topic and new papers join by centroid. Topics and themes absent from this run are
+    retired, never deleted. Idempotent: writing the same warehouse twice changes nothing.
+    """
+    ensure_lake_tables(settings.lake_path)
+    con = duckdb.connect(str(settings.lake_path))
+    try:
+        con.execute("attach ? as candidate (read_only)", [str(candidate)])
+        run_id = run_id or candidate.parent.name
+        con.execute("begin transaction")
+        for sql in _REGISTRY_WRITES:
+            con.execute(sql, {"run_id": run_id} if "$run_id" in sql else None)
+        con.execute("commit")
+        con.execute("detach candidate")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+_REGISTRY_WRITES = [
+    """
+    insert or replace into topic_registry
+        (topic_id, label, centroid, theme_id, top_keyphrases, first_run_id, last_run_id,
+         retired_run_id, updated_at)
+    select t.topic_id, d.label, t.centroid, t.theme_id, d.top_keyphrases,
+        coalesce(r.first_run_id, $run_id), $run_id, null, current_timestamp
+    from candidate.main.int_topics_clustered as t
+    inner join candidate.main.dim_topics as d on t.topic_id = d.topic_id
+    left join topic_registry as r on t.topic_id = r.topic_id
+    """,
+    """
+    update topic_registry set retired_run_id = $run_id, updated_at = current_timestamp
+    where retired_run_id is null and last_run_id <> $run_id
+    """,
+    """
+    insert or replace into theme_registry
+        (theme_id, label, centroid, first_run_id, last_run_id, retired_run_id, updated_at)
+    select t.theme_id, d.label, t.centroid, coalesce(r.first_run_id, $run_id), $run_id, null,
+        current_timestamp
+    from candidate.main.int_themes_clustered as t
+    inner join candidate.main.dim_themes as d on t.theme_id = d.theme_id
+    left join theme_registry as r on t.theme_id = r.theme_id
+    """,
+    """
+    update theme_registry set retired_run_id = $run_id, updated_at = current_timestamp
+    where retired_run_id is null and last_run_id <> $run_id
+    """,
+    "delete from topic_assignments",
+    """
+    insert into topic_assignments
+        (paper_id, topic_id, content_hash, similarity, is_loose, activity_date, run_id)
+    select a.paper_id, a.topic_id, p.content_hash, a.weight, a.is_loose, p.activity_date, $run_id
+    from candidate.main.int_paper_topics_assigned as a
+    inner join candidate.main.int_papers_embedded as p on a.paper_id = p.paper_id
+    where a.is_primary
+    """,
+]
