@@ -70,15 +70,23 @@ def _claims(units: set[str], pattern: str):
     return frame
 
 
-def _trend_checks() -> list:
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column="share", min_value=0, max_value=1),
-        gxe.ExpectColumnValuesToBeBetween(column="n_papers", min_value=0),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="window_end", column_B="window_start", or_equal=True
-        ),
-        gxe.ExpectColumnValuesToBeInSet(column="next_window_missing", value_set=[False]),
-    ]
+def _trend_suite(table: str, key: str) -> FrameSuite:
+    """A trend mart (one row per ``key`` x grain x window): shares, counts, window order, and no
+    window missing between two of the same series."""
+    return FrameSuite(
+        name=f"marts.{table}",
+        frame=WITH_GAPS.format(key=key, table=table),
+        requires=(f"main.{table}",),
+        key_columns=[key, "grain", "window_start"],
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="share", min_value=0, max_value=1),
+            gxe.ExpectColumnValuesToBeBetween(column="n_papers", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="window_end", column_B="window_start", or_equal=True
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="next_window_missing", value_set=[False]),
+        ],
+    )
 
 
 def suites(inputs: SuiteInputs) -> list[FrameSuite]:
@@ -135,20 +143,8 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
                 ),
             ],
         ),
-        FrameSuite(
-            name="marts.fct_topic_trends",
-            frame=WITH_GAPS.format(key="topic_id", table="fct_topic_trends"),
-            requires=mart("fct_topic_trends"),
-            key_columns=["topic_id", "grain", "window_start"],
-            expectations=_trend_checks(),
-        ),
-        FrameSuite(
-            name="marts.fct_keyword_trends",
-            frame=WITH_GAPS.format(key="keyphrase", table="fct_keyword_trends"),
-            requires=mart("fct_keyword_trends"),
-            key_columns=["keyphrase", "grain", "window_start"],
-            expectations=_trend_checks(),
-        ),
+        _trend_suite("fct_topic_trends", "topic_id"),
+        _trend_suite("fct_keyword_trends", "keyphrase"),
         FrameSuite(
             name="marts.dim_themes",
             frame="select * from main.dim_themes",
@@ -159,13 +155,7 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
                 gxe.ExpectColumnValuesToBeBetween(column="n_topics", min_value=1),
             ],
         ),
-        FrameSuite(
-            name="marts.fct_theme_trends",
-            frame=WITH_GAPS.format(key="theme_id", table="fct_theme_trends"),
-            requires=mart("fct_theme_trends"),
-            key_columns=["theme_id", "grain", "window_start"],
-            expectations=_trend_checks(),
-        ),
+        _trend_suite("fct_theme_trends", "theme_id"),
         FrameSuite(
             name="marts.fct_claims",
             frame=_claims(units, v.claim_unit_pattern),
