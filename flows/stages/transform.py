@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,6 +210,24 @@ def _close_dbt_connections() -> None:
             DuckDBConnectionManager.close_all_connections()
 
 
+@contextmanager
+def _moved_to(candidate: Path, building: Path) -> Iterator[None]:
+    """``candidate`` at ``building`` (dbt's fixed path) for the block, then back with whatever
+    dbt left (a write-ahead log); dbt's connections are closed first."""
+    for stale in (building, building.with_name(building.name + ".wal")):  # a killed run's
+        stale.unlink(missing_ok=True)
+    if candidate.exists():  # `dbt parse` needs none
+        os.replace(candidate, building)
+    try:
+        yield
+    finally:
+        _close_dbt_connections()
+        for suffix in (".wal", ""):
+            moved = building.with_name(building.name + suffix)
+            if moved.exists():
+                os.replace(moved, candidate.with_name(candidate.name + suffix))
+
+
 def invoke_dbt(
     settings: Settings, candidate: Path, args: list[str], *, run_id: str
 ) -> tuple[object, Path]:
@@ -255,18 +275,8 @@ def invoke_dbt(
         "--quiet",
     ]
     (target_dir / "run_results.json").unlink(missing_ok=True)
-    for stale in (building, building.with_name(building.name + ".wal")):  # a killed run's
-        stale.unlink(missing_ok=True)
-    if candidate.exists():  # `dbt parse` needs none
-        os.replace(candidate, building)
-    try:
+    with _moved_to(candidate, building):
         result = dbtRunner().invoke(full_args)
-    finally:
-        _close_dbt_connections()
-        for suffix in (".wal", ""):  # a write-ahead log dbt left, then the file itself
-            moved = building.with_name(building.name + suffix)
-            if moved.exists():
-                os.replace(moved, candidate.with_name(candidate.name + suffix))
     written = target_dir / "partial_parse.msgpack"
     if written.is_file():
         os.replace(written, parsed)
