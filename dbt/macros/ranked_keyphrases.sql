@@ -16,15 +16,28 @@
         group by all
     ),
 
-    keyphrases_in_group as (
+    surface_forms_in_group as (
         select
             members.{{ key_column }},
             paper_keywords.keyphrase,
-            count(distinct paper_keywords.paper_id) as n_group_papers,
-            mode(paper_keywords.surface_form) as surface_form
+            paper_keywords.surface_form,
+            count(distinct paper_keywords.paper_id) as n_form_papers
         from {{ members }} as members
         inner join {{ paper_keywords }} as paper_keywords
             on members.paper_id = paper_keywords.paper_id
+        group by all
+    ),
+
+    keyphrases_in_group as (
+        select
+            {{ key_column }},
+            keyphrase,
+            -- a paper writes a keyphrase in one surface form
+            cast(sum(n_form_papers) as bigint) as n_group_papers,
+            -- the form most papers write; a tie goes to the first in sort order, so every
+            -- build labels the same (mode() broke ties differently from build to build)
+            first(surface_form order by n_form_papers desc, surface_form) as surface_form
+        from surface_forms_in_group
         group by all
     ),
 
