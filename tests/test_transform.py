@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,10 @@ from flows.lib.topics import params_from_config, place_papers, relation_frame
 from flows.settings import Settings, TopicSettings
 from flows.stages.tagging.phrase_quality import is_measurement
 from flows.stages.transform import (
+    _RAW_COPIES,
+    LAKE_CACHES,
+    LAKE_DERIVED,
+    LAKE_INPUTS,
     DbtOutcome,
     build_candidate,
     compile_analyses,
@@ -609,3 +614,11 @@ def test_dbt_project_vars_match_settings_defaults() -> None:
     project = yaml.safe_load((Settings().transform.dbt_project_dir / "dbt_project.yml").read_text())
     expected = dbt_vars(Settings())
     assert {k: project["vars"][k] for k in expected} == expected
+
+
+def test_every_lake_table_a_candidate_copies_is_fingerprinted_or_derived() -> None:
+    """A run is skipped only when nothing it would build from changed: every lake table the
+    candidate copies is hashed or counted by the fingerprint, or derived from the published
+    warehouse. A new copy that is none of these fails here until it says which it is."""
+    copied = set(re.findall(r"\blake\.(\w+)", " ".join(_RAW_COPIES.values())))
+    assert copied == {*LAKE_INPUTS, *LAKE_CACHES, *LAKE_DERIVED}

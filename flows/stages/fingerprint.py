@@ -2,17 +2,18 @@
 
 A run's *inputs fingerprint* covers everything ``dbt build`` and the gate read:
 
-- the lake tables the candidate copies, row by row (``papers``, ``paper_keywords``,
-  ``tagged_papers``, ``quarantine``, ``set_aside``; an order-free hash of every row, computed in
-  DuckDB), and the size of the embedding caches (append-only, keyed by content);
+- the lake tables the candidate copies (``flows.stages.transform.LAKE_INPUTS``), row by row (an
+  order-free hash of every row, computed in DuckDB), and the size of the embedding caches
+  (``LAKE_CACHES``: append-only, keyed by content);
 - the settings that shape a run's output (``flows.journal.record.settings_hash``) and the package
   versions;
 - the code: the dbt project, ``flows/`` (the dbt Python models call it) and ``expectations/``.
 
-Not covered, on purpose: the topic registry and assignments (derived from the published
-warehouse after each publish) and ``run_audit`` (bookkeeping). The publishing run stamps its
-fingerprint into the candidate (``raw.build_inputs``), so the published warehouse says what it was
-built from; a run whose fingerprint equals it has nothing to publish and is recorded as skipped.
+Not covered, on purpose: the topic registry and assignments (``LAKE_DERIVED``: written from the
+published warehouse after each publish) and ``run_audit`` (bookkeeping). The publishing run
+stamps its fingerprint into the candidate (``raw.build_inputs``), so the published warehouse says
+what it was built from; a run whose fingerprint equals it has nothing to publish and is recorded
+as skipped.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import REPO_ROOT, Settings
+from flows.stages.transform import LAKE_CACHES, LAKE_INPUTS
 
-HASHED_TABLES = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
-COUNTED_TABLES = ("doc_embeddings", "phrase_embeddings")
 STAMP_TABLE = "raw.build_inputs"
 _CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}
 _NOT_CODE = {"target", "logs", "dbt_packages", "__pycache__"}
@@ -56,13 +56,13 @@ def lake_state(lake_path: Path) -> dict[str, list]:
     try:
         present = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         state: dict[str, list] = {}
-        for table in HASHED_TABLES:
+        for table in LAKE_INPUTS:
             if table in present:
                 n, digest = con.execute(
                     f"select count(*), bit_xor(hash(t)) from {table} as t"  # noqa: S608
                 ).fetchone()
                 state[table] = [n, str(digest)]
-        for table in COUNTED_TABLES:
+        for table in LAKE_CACHES:
             if table in present:
                 state[table] = list(con.execute(f"select count(*) from {table}").fetchone())  # noqa: S608
         return state

@@ -20,6 +20,14 @@ import duckdb
 from flows.lib.lake import RUN_AUDIT_COLUMNS
 from flows.settings import Settings
 
+# The lake tables a candidate reads, by what they are. flows.stages.fingerprint hashes the inputs
+# and counts the caches to tell whether a build would read anything new; the derived tables are
+# written from the published warehouse after each publish (save_topic_registry), so they follow
+# from what was published. (build_candidate also copies run_audit, the runs' log.)
+LAKE_INPUTS = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
+LAKE_CACHES = ("doc_embeddings", "phrase_embeddings")  # append-only, keyed by content
+LAKE_DERIVED = ("topic_registry", "theme_registry", "topic_assignments")
+
 # lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
 # Papers set aside (`papertrends quarantine`) leave every warehouse: no row of theirs is copied.
 _KEPT = "where paper_id not in (select paper_id from lake.set_aside)"

@@ -78,19 +78,19 @@ def run_history(published_home, prefect_server, model_dir, shared_data,
     feed = copy_days(shared_data / "hf-daily-papers", [NEW_DAY], root / "feed")
     known: set[str] = set()
     runs = {"first": _new_run(home, known)}
-    plans = [
-        ("gx_failed", 1, {"PAPERTRENDS_VALIDATION__MIN_MEDIAN_ABSTRACT_CHARS": str(MIN_ABSTRACT)}),
+    plans = [  # role, exit code, environment, further CLI options
+        ("gx_failed", 1,
+         {"PAPERTRENDS_VALIDATION__MIN_MEDIAN_ABSTRACT_CHARS": str(MIN_ABSTRACT)}, []),
         ("dbt_failed", 1,
-         {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}),
-        ("published", 0, {}),
-        ("skipped", 0, {}),
-        ("full_refresh", 0, {}),
+         {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}, []),
+        ("published", 0, {}, []),
+        ("skipped", 0, {}, []),
+        ("full_refresh", 0, {}, ["--full-refresh"]),
     ]
     digests, inodes = {}, {}
-    for role, code, extra in plans:
+    for role, code, extra, options in plans:
         env = cli_env(home, prefect_server.api_url, model_dir, **extra)
-        refresh = ["--full-refresh"] if role == "full_refresh" else []
-        done = run_cli(["run", "--input", str(feed), *refresh], env, timeout_s=600)
+        done = run_cli(["run", "--input", str(feed), *options], env, timeout_s=600)
         assert done.returncode == code, f"{role}: {done.stdout}\n{done.stderr}"
         runs[role] = _new_run(home, known)
         inodes[role] = (home / "warehouse.duckdb").stat().st_ino
