@@ -31,8 +31,11 @@ browsers:
 lint: setup
 	$(BIN)/ruff check flows tests benchmarks dashboard
 
+# two pytest workers: CLI runs use about one core each (groups: tests/conftest.py)
+TEST_WORKERS ?= 2
+
 test: setup browsers lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf $(VENV) .papertrends dbt/target dbt/logs

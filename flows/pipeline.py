@@ -23,7 +23,7 @@ from flows.journal.runlock import RunLock
 from flows.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from flows.stages.ingest import IngestCounts
+    from flows.stages.ingest import Feed, IngestCounts
     from flows.stages.tagging.tagger import TagCounts
     from flows.stages.transform import DbtOutcome
     from flows.stages.validate import ValidationOutcome
@@ -51,6 +51,12 @@ class RunRequest(BaseModel):
         if isinstance(data, dict) and data.get("dask_address"):
             data = {**data, "task_runner": "dask"}
         return data
+
+    @property
+    def feed(self) -> "Feed":
+        from flows.stages.ingest import Feed
+
+        return Feed(self.source, self.input, self.since, self.until)
 
 
 def new_run_id() -> str:
@@ -86,15 +92,7 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "Ingest
     from flows.stages.ingest import ingest
 
     with open_lake(settings.lake_path) as con:
-        return ingest(
-            settings,
-            con,
-            source=request.source,
-            input=request.input,
-            since=request.since,
-            until=request.until,
-            run_id=run_id,
-        )
+        return ingest(settings, con, request.feed, run_id=run_id)
 
 
 @task(name="build-candidate", cache_policy=NO_CACHE)

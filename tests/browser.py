@@ -1,8 +1,8 @@
 """What the browser tests share: Debian's headless Chromium, the dashboard as a Streamlit
 subprocess on 127.0.0.1, and the waits Streamlit's reruns need.
 
-The Playwright session itself is the ``chromium`` fixture of tests/conftest.py (one for the whole
-session, and browser tests run last: see ``pytest_collection_modifyitems`` there).
+The Playwright session itself is the ``chromium`` fixture of tests/conftest.py (one per test
+module).
 """
 
 from __future__ import annotations

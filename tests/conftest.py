@@ -102,20 +102,32 @@ def home_copy(published_home: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(published_home, tmp_path / "home"))
 
 
+# ----------------------------------------------------------------------------- scheduling
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end (``slow``) tests first, so that the longest work starts early; under
+    pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests of one folder of tests,
+    or of one top-level module, stay on one worker: the session and module fixtures they share
+    (a published home, the run history, a module's reference run) are built once, not once per
+    worker. (tryfirst: xdist reads the groups in its own hook of the same name.)"""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    for item in items:
+        folder = item.path.parent
+        group = item.path.stem if folder.name == "tests" else folder.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 # ----------------------------------------------------------------------------- browser tests
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last (in their usual order). Playwright's sync API keeps its asyncio
-    loop marked running in the main thread from the first browser test to the end of the
-    session: any later test that checks for a running loop (Prefect's ``State.result``, a second
-    ``sync_playwright``) would behave as if it ran inside async code."""
-    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium (Debian's, driven by Playwright) for every browser test."""
+    """One headless Chromium (Debian's, driven by Playwright) per test module. Playwright's sync
+    API marks its asyncio loop running in the main thread until it exits: a test after it in the
+    same process that checks for a running loop (Prefect's ``State.result``, a second
+    ``sync_playwright``) would behave as if it ran inside async code."""
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
     if not CHROMIUM.exists():

@@ -46,9 +46,9 @@ def published_state(settings: Settings) -> tuple[str, list]:
 
 
 def input_ids(folder: Path) -> set[str]:
-    from flows.stages.ingest import parse
+    from flows.stages.ingest import Feed, parse
 
-    batch = parse(Settings(), source="hf-daily", input=folder, progress=False)
+    batch = parse(Settings(), Feed("hf-daily", folder), progress=False)
     return set(batch.papers["paper_id"].to_list())
 
 

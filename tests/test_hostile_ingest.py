@@ -18,7 +18,7 @@ import flows.lib.records
 from flows.lib.lake import open_lake
 from flows.lib.records import PAYLOAD_MAX_CHARS
 from flows.settings import Settings
-from flows.stages.ingest import IngestCounts, ingest
+from flows.stages.ingest import Feed, IngestCounts, ingest
 from tests.hostile_inputs import MB, Case, Context, case_names, cases, merge_case_files
 from tests.http_server import Reply, serve
 
@@ -54,9 +54,7 @@ def hostile_settings(settings: Settings) -> Settings:
 
 def _ingest(settings: Settings, case: Case, folder: Path, run_id: str) -> IngestCounts:
     with open_lake(settings.lake_path) as con:
-        return ingest(
-            settings, con, source=case.source, input=folder, run_id=run_id, progress=False
-        )
+        return ingest(settings, con, Feed(case.source, folder), run_id=run_id, progress=False)
 
 
 def _rows(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -12,7 +12,7 @@ import pytest
 from flows.lib.lake import open_lake
 from flows.lib.records import title_key, title_paper_id
 from flows.settings import Settings
-from flows.stages.ingest import SOURCES, IngestCounts, IngestError, _module, ingest
+from flows.stages.ingest import SOURCES, Feed, IngestCounts, IngestError, _module, ingest
 from tests.http_server import Reply, serve
 
 TABLES = ("raw_papers", "papers", "paper_aliases", "quarantine")
@@ -24,7 +24,7 @@ def _sizes(con) -> dict[str, int]:
 
 def _run(settings: Settings, run_id: str, **kwargs) -> IngestCounts:
     with open_lake(settings.lake_path) as con:
-        counts = ingest(settings, con, run_id=run_id, progress=False, **kwargs)
+        counts = ingest(settings, con, Feed(**kwargs), run_id=run_id, progress=False)
     assert counts.read == counts.loaded + counts.unchanged + counts.quarantined
     return counts
 
@@ -230,22 +230,16 @@ def test_sources_accumulate_across_feeds(shared_data, tmp_path, settings):
 def test_bad_arguments(settings, tmp_path):
     with open_lake(settings.lake_path) as con:
         with pytest.raises(IngestError, match="unknown source"):
-            ingest(settings, con, source="rss", run_id="r")
+            ingest(settings, con, Feed("rss"), run_id="r")
         with pytest.raises(IngestError, match="does not exist"):
-            ingest(settings, con, source="hf-daily", input=tmp_path / "nope", run_id="r")
+            ingest(settings, con, Feed("hf-daily", tmp_path / "nope"), run_id="r")
         with pytest.raises(IngestError, match="--input"):
-            ingest(settings, con, source="hf-page", run_id="r")
+            ingest(settings, con, Feed("hf-page"), run_id="r")
         with pytest.raises(IngestError, match="no hf-daily files"):
-            ingest(settings, con, source="hf-daily", input=tmp_path, run_id="r")
+            ingest(settings, con, Feed("hf-daily", tmp_path), run_id="r")
         with pytest.raises(IngestError, match="before"):
-            ingest(
-                settings,
-                con,
-                source="hf-daily",
-                since=date(2026, 1, 2),
-                until=date(2026, 1, 1),
-                run_id="r",
-            )
+            feed = Feed("hf-daily", since=date(2026, 1, 2), until=date(2026, 1, 1))
+            ingest(settings, con, feed, run_id="r")
     assert issubclass(IngestError, ValueError)
 
 
@@ -301,7 +295,7 @@ def test_live_arxiv_atom(shared_data, settings):
 def test_progress_bar_runs(shared_data, tmp_path, settings):
     _copy(shared_data, tmp_path / "d", "2025-01-10")
     with open_lake(settings.lake_path) as con:
-        counts = ingest(settings, con, source="hf-daily", input=tmp_path / "d", run_id="r")
+        counts = ingest(settings, con, Feed("hf-daily", tmp_path / "d"), run_id="r")
     assert counts.new == counts.read > 0
 
 
@@ -343,7 +337,7 @@ def test_undated_papers_are_first_seen_on_the_day_a_run_reads_them(shared_data, 
     from flows.stages.ingest import load_batch, parse
 
     page = shared_data / "hf-papers-page" / "papers-search-results.txt"
-    batch = parse(settings, source="hf-page", input=page, progress=False)
+    batch = parse(settings, Feed("hf-page", page), progress=False)
     day1 = datetime(2026, 8, 19, 15, 30, tzinfo=UTC)
     with open_lake(settings.lake_path) as con:
         first = load_batch(con, batch, run_id="r1", now=day1)

@@ -160,33 +160,43 @@ def _each(
             bar.advance(task)
 
 
-def _check_args(source: str, input: Path | None, since: dt.date | None, until: dt.date | None):
-    if source not in SOURCES:
-        raise IngestError(f"unknown source {source!r}; choose one of: {', '.join(SOURCES)}")
-    if input is not None and not input.exists():
-        raise IngestError(f"input {input} does not exist")
-    if input is None and source in ("arxiv-jsonl", "hf-page"):
-        raise IngestError(f"source {source!r} has no live API: give --input (a file or folder)")
-    if since and until and until < since:
-        raise IngestError(f"--until {until} is before --since {since}")
+@dataclass(frozen=True)
+class Feed:
+    """What a run reads: ``source``'s saved files under ``input``, else its live API for
+    [since, until] (with ``input``, dated files outside that range are skipped)."""
+
+    source: str
+    input: Path | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def check(self) -> None:
+        """Raise :class:`IngestError` for a request no source can serve."""
+        if self.source not in SOURCES:
+            raise IngestError(
+                f"unknown source {self.source!r}; choose one of: {', '.join(SOURCES)}"
+            )
+        if self.input is not None and not self.input.exists():
+            raise IngestError(f"input {self.input} does not exist")
+        if self.input is None and self.source in ("arxiv-jsonl", "hf-page"):
+            raise IngestError(
+                f"source {self.source!r} has no live API: give --input (a file or folder)"
+            )
+        if self.since and self.until and self.until < self.since:
+            raise IngestError(f"--until {self.until} is before --since {self.since}")
 
 
 def read_items(
-    settings: Settings,
-    *,
-    source: str,
-    input: Path | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    progress: bool = True,
+    settings: Settings, feed: Feed, *, progress: bool = True
 ) -> Iterator[RawRecord | Rejected]:
-    """The parsed items of a source: saved files under ``input`` or the live API."""
-    _check_args(source, input, since, until)
+    """The parsed items of a feed: saved files under ``feed.input`` or the live API."""
+    feed.check()
+    source, since, until = feed.source, feed.since, feed.until
     module = _module(source)
-    if input is not None:
-        files = module.list_files(input)
+    if feed.input is not None:
+        files = module.list_files(feed.input)
         if not files:
-            raise IngestError(f"no {source} files found in {input}")
+            raise IngestError(f"no {source} files found in {feed.input}")
         if since or until:
             files = [f for f in files if _file_in_range(f, since, until)]
         yield from _each(
@@ -227,49 +237,33 @@ def _file_in_range(path: Path, since: dt.date | None, until: dt.date | None) -> 
 
 
 def parse(
-    settings: Settings,
-    *,
-    source: str,
-    input: Path | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    progress: bool = True,
-    now: dt.datetime | None = None,
+    settings: Settings, feed: Feed, *, progress: bool = True, now: dt.datetime | None = None
 ) -> Batch:
-    """The normalised :class:`Batch` of a source (no lake involved); the row rules judge each
+    """The normalised :class:`Batch` of a feed (no lake involved); the row rules judge each
     record at ``now`` (the run's time; default: the current time)."""
-    items = read_items(
-        settings, source=source, input=input, since=since, until=until, progress=progress
-    )
-    return build_batch(items, settings.ingest, now)
+    return build_batch(read_items(settings, feed, progress=progress), settings.ingest, now)
 
 
 def ingest(
     settings: Settings,
     con: duckdb.DuckDBPyConnection,
+    feed: Feed,
     *,
-    source: str,
-    input: Path | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
     run_id: str,
     progress: bool = True,
 ) -> IngestCounts:
-    """Read ``source`` (saved files under ``input``, else the live API for [since, until]) into
-    the lake open on ``con``; returns the counts (see the module docstring for their meaning).
+    """Read ``feed`` into the lake open on ``con``; returns the counts (see the module docstring
+    for their meaning).
 
     hf-daily live: one request per day in [since, until] (until defaults to today, UTC; since
-    to until). arxiv-atom live:
-    ``settings.ingest.arxiv_query`` restricted to that submission-date range. arxiv-jsonl and
-    hf-page need ``input``. With ``input`` and a date range, dated files outside it are skipped.
+    to until). arxiv-atom live: ``settings.ingest.arxiv_query`` restricted to that
+    submission-date range. arxiv-jsonl and hf-page need ``input``.
     Raises :class:`IngestError` for bad arguments, ``flows.stages.sources.http.FetchError`` when a
     live feed stays unavailable after the retries.
     """
     now = dt.datetime.now(dt.UTC)
-    batch = parse(
-        settings, source=source, input=input, since=since, until=until, progress=progress, now=now
-    )
-    return load_batch(con, batch, run_id=run_id, now=now)
+    return load_batch(con, parse(settings, feed, progress=progress, now=now), run_id=run_id,
+                      now=now)
 
 
 # --- loading ------------------------------------------------------------------------------
