@@ -35,7 +35,7 @@ lint: setup
 TEST_WORKERS ?= 2
 
 test: setup browsers lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) .papertrends dbt/target dbt/logs

@@ -70,14 +70,27 @@ def _claims(units: set[str], pattern: str):
     return frame
 
 
+def _mart_suite(
+    table: str, key_columns: list[str], expectations: list, *, frame=None, also_reads=()
+) -> FrameSuite:
+    """The suite ``marts.<table>`` over the mart (or over ``frame``, which reads it and the
+    marts in ``also_reads``)."""
+    return FrameSuite(
+        name=f"marts.{table}",
+        frame=frame or f"select * from main.{table}",
+        requires=tuple(f"main.{t}" for t in (table, *also_reads)),
+        key_columns=key_columns,
+        expectations=expectations,
+    )
+
+
 def _trend_suite(table: str, key: str) -> FrameSuite:
     """A trend mart (one row per ``key`` x grain x window): shares, counts, window order, and no
     window missing between two of the same series."""
-    return FrameSuite(
-        name=f"marts.{table}",
+    return _mart_suite(
+        table,
+        [key, "grain", "window_start"],
         frame=WITH_GAPS.format(key=key, table=table),
-        requires=(f"main.{table}",),
-        key_columns=[key, "grain", "window_start"],
         expectations=[
             gxe.ExpectColumnValuesToBeBetween(column="share", min_value=0, max_value=1),
             gxe.ExpectColumnValuesToBeBetween(column="n_papers", min_value=0),
@@ -94,9 +107,6 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
     units = {u.lower() for u in v.claim_units}
     tolerance = v.similarity_tolerance
 
-    def mart(table: str) -> tuple[str, ...]:
-        return (f"main.{table}",)
-
     return [
         FrameSuite(
             name="marts.contract",
@@ -104,20 +114,16 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
             key_columns=["table_name"],
             expectations=[gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True])],
         ),
-        FrameSuite(
-            name="marts.dim_papers",
-            frame="select * from main.dim_papers",
-            requires=mart("dim_papers"),
-            key_columns=["paper_id"],
-            expectations=[
-                gxe.ExpectColumnValuesToBeBetween(column="n_keyphrases", min_value=0),
-            ],
+        _mart_suite(
+            "dim_papers",
+            ["paper_id"],
+            [gxe.ExpectColumnValuesToBeBetween(column="n_keyphrases", min_value=0)],
         ),
-        FrameSuite(
-            name="marts.dim_topics",
+        _mart_suite(
+            "dim_topics",
+            ["topic_id", "label"],
             frame=WITH_MEMBERS,
-            requires=(*mart("dim_topics"), *mart("fct_paper_topics")),
-            key_columns=["topic_id", "label"],
+            also_reads=("fct_paper_topics",),
             expectations=[
                 gxe.ExpectColumnValuesToMatchRegex(column="label", regex=r"\S"),
                 # n_papers counts primary papers (may be 0); members are any assignment
@@ -129,12 +135,10 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
                 gxe.ExpectColumnValuesToBeBetween(column="n_members", min_value=1),
             ],
         ),
-        FrameSuite(
-            name="marts.fct_paper_topics",
-            frame="select * from main.fct_paper_topics",
-            requires=mart("fct_paper_topics"),
-            key_columns=["paper_id", "topic_id"],
-            expectations=[
+        _mart_suite(
+            "fct_paper_topics",
+            ["paper_id", "topic_id"],
+            [
                 # weight: the cosine similarity of the paper's document embedding to the topic
                 # centroid, clipped to [0, 1] (a small first corpus can leave a paper nearest
                 # to a topic it does not resemble: weight 0, never negative)
@@ -145,22 +149,19 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
         ),
         _trend_suite("fct_topic_trends", "topic_id"),
         _trend_suite("fct_keyword_trends", "keyphrase"),
-        FrameSuite(
-            name="marts.dim_themes",
-            frame="select * from main.dim_themes",
-            requires=mart("dim_themes"),
-            key_columns=["theme_id", "label"],
-            expectations=[
+        _mart_suite(
+            "dim_themes",
+            ["theme_id", "label"],
+            [
                 gxe.ExpectColumnValuesToMatchRegex(column="label", regex=r"\S"),
                 gxe.ExpectColumnValuesToBeBetween(column="n_topics", min_value=1),
             ],
         ),
         _trend_suite("fct_theme_trends", "theme_id"),
-        FrameSuite(
-            name="marts.fct_claims",
+        _mart_suite(
+            "fct_claims",
+            ["claim_id", "unit"],
             frame=_claims(units, v.claim_unit_pattern),
-            requires=mart("fct_claims"),
-            key_columns=["claim_id", "unit"],
             expectations=[
                 gxe.ExpectColumnValuesToBeInSet(column="unit_known", value_set=[True]),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(

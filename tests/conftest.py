@@ -105,18 +105,28 @@ def home_copy(published_home: Path, tmp_path: Path) -> Path:
 # ----------------------------------------------------------------------------- scheduling
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end (``slow``) tests first, so that the longest work starts early; under
-    pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests of one folder of tests,
-    or of one top-level module, stay on one worker: the session and module fixtures they share
-    (a published home, the run history, a module's reference run) are built once, not once per
-    worker. (tryfirst: xdist reads the groups in its own hook of the same name.)"""
+    """End-to-end (``slow``) tests first, so that the longest work starts early."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-    for item in items:
-        folder = item.path.parent
-        group = item.path.stem if folder.name == "tests" else folder.name
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001 - xdist's Producer
+    """Under pytest-xdist's ``--dist loadscope`` (``make test``), the tests of one folder of tests,
+    or of one top-level module, go to one worker: the session and module fixtures they share (a
+    published home, the run history, a module's reference run) are built once, not once per
+    worker."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            folder = path.rpartition("/")[0]
+            return path if folder == "tests" else folder
+
+    return FolderScheduling(config, log)
 
 
 # ----------------------------------------------------------------------------- browser tests

@@ -511,13 +511,13 @@ def test_suites_are_loaded_from_the_expectations_folder(settings: Settings, tmp_
     folder = tmp_path / "expectations"
     shutil.copytree(settings.validation.expectations_dir, folder)
     marts = folder / "marts.py"
-    marts.write_text(marts.read_text().replace('name="marts.dim_papers"', 'name="marts.papers_x"'))
+    marts.write_text(marts.read_text().replace('name="marts.contract"', 'name="marts.contract_x"'))
     custom = settings.model_copy(
         update={"validation": settings.validation.model_copy(update={"expectations_dir": folder})}
     )
     inputs = SuiteInputs(settings=custom, run_id="r", now=datetime.now(UTC), candidate_tables=set())
     names = {s.name for s in build_suites(custom, inputs, raw_batch=True, published=True)}
-    assert "marts.papers_x" in names and "marts.dim_papers" not in names
+    assert "marts.contract_x" in names and "marts.contract" not in names
     assert {n.split(".")[0] for n in names} == {"raw_batch", "tags", "marts", "run_over_run"}
     (folder / "tags.py").unlink()
     with pytest.raises(FileNotFoundError, match="tags.py"):

@@ -20,16 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flows.lib.records import (
-    REASON_INVALID_RECORD,
-    REASON_UNDECODABLE,
-    REASON_UNPARSABLE_FILE,
-    RawRecord,
-    Rejected,
-    day_start,
-    parse_file_date,
-    undecodable,
-)
+from flows.lib import records
+from flows.lib.records import RawRecord, Rejected
 from flows.settings import IngestSettings
 from flows.stages.sources import files
 
@@ -71,30 +63,27 @@ def _published_oai(record: dict[str, Any]) -> Any:
 
 def parse_line(record: Any, payload: str, ref: str, listing_day: Any) -> RawRecord | Rejected:
     if not isinstance(record, dict):
-        return Rejected(SOURCE, ref, REASON_INVALID_RECORD, payload)
-    arxiv_id = record.get("id")
+        return Rejected(SOURCE, ref, records.REASON_INVALID_RECORD, payload)
+    common = {
+        "source": SOURCE,
+        "source_ref": ref,
+        "payload": payload,
+        "arxiv_id": record.get("id"),
+        "title": record.get("title"),
+        "categories": _categories(record.get("categories")),
+    }
     if "abstract" in record or "versions" in record:  # OAI snapshot
         return RawRecord(
-            source=SOURCE,
-            source_ref=ref,
-            payload=payload,
-            arxiv_id=arxiv_id,
-            title=record.get("title"),
+            **common,
             abstract=record.get("abstract"),
             authors=_authors_oai(record),
             published_at=_published_oai(record),
-            categories=_categories(record.get("categories")),
         )
     return RawRecord(  # daily listing
-        source=SOURCE,
-        source_ref=ref,
-        payload=payload,
-        arxiv_id=arxiv_id,
-        title=record.get("title"),
+        **common,
         abstract=record.get("summary"),
         authors=record.get("authors"),
-        first_seen_at=day_start(listing_day) if listing_day else None,
-        categories=_categories(record.get("categories")),
+        first_seen_at=records.day_start(listing_day) if listing_day else None,
     )
 
 
@@ -110,7 +99,7 @@ def read_file(
     A file where not a single line is JSON (not JSON lines at all) is one ``unparsable_file``
     quarantine row instead of one row per line.
     """
-    listing_day = parse_file_date(files.date_stem(path))
+    listing_day = records.parse_file_date(files.date_stem(path))
     try:
         data = files.read_input(path, (settings or IngestSettings()).max_file_bytes)
     except files.InputProblem as problem:
@@ -123,17 +112,17 @@ def read_file(
         if not line.strip():
             continue
         ref = f"{path}:{number}"
-        if undecodable(line):
-            items.append(Rejected(SOURCE, ref, REASON_UNDECODABLE, line))
+        if records.undecodable(line):
+            items.append(Rejected(SOURCE, ref, records.REASON_UNDECODABLE, line))
             continue
         try:
             record = json.loads(line, strict=False)
         except (ValueError, RecursionError):  # JSONDecodeError, or an int over 4300 digits
-            items.append(Rejected(SOURCE, ref, REASON_INVALID_RECORD, line))
+            items.append(Rejected(SOURCE, ref, records.REASON_INVALID_RECORD, line))
             continue
         parsed_any = True
         items.append(parse_line(record, line, ref, listing_day))
     if items and not parsed_any:
-        yield Rejected(SOURCE, str(path), REASON_UNPARSABLE_FILE, text)
+        yield Rejected(SOURCE, str(path), records.REASON_UNPARSABLE_FILE, text)
         return
     yield from items

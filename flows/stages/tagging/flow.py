@@ -28,6 +28,7 @@ from flows.stages.tagging.tagger import (
     plan_tagging,
     prepare_batch,
     tag_batch,
+    unchanged_plan,
     write_batch,
     write_outcomes,
 )
@@ -113,8 +114,13 @@ def tag_flow(
 ) -> TagCounts:
     """Run the tagging stage as a Prefect flow (a subflow when called inside one).
 
-    Only ``home`` and the tagging settings travel as flow parameters (no secrets)."""
+    Only ``home`` and the tagging settings travel as flow parameters (no secrets). When every
+    paper has its tags, no subflow runs (and no Dask cluster starts)."""
     settings = settings or Settings()
+    with open_lake(settings.lake_path) as con:
+        done = unchanged_plan(settings, con)
+    if done is not None:
+        return count(done, [], 0, 0)
     runner = _task_runner(task_runner, dask_address, settings.tagging.workers)
     flow_fn = _build_flow(runner)
     return flow_fn(

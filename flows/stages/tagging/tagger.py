@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -35,8 +36,10 @@ from flows.stages.tagging.cache import (
     text_hash,
 )
 from flows.stages.tagging.embedder import ensure_model, get_embedder, model_name
-from flows.stages.tagging.keyphrases import DocCandidates, compose_text, doc_candidates, rank_doc
-from flows.stages.tagging.ranking import Keyphrase
+
+if TYPE_CHECKING:  # candidate extraction imports scikit-learn (3-4 s): only when there is work
+    from flows.stages.tagging.keyphrases import DocCandidates
+    from flows.stages.tagging.ranking import Keyphrase
 
 # Bump when candidate extraction, canonical forms or ranking change: it re-tags every paper.
 TAGGER_VERSION = "2"
@@ -120,21 +123,30 @@ def config_hash(tagging: TaggingSettings) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# papers without tags of this configuration (new, changed text, other configuration)
+_TO_TAG = """
+    select p.paper_id, p.content_hash, p.title, p.abstract
+    from papers p
+    left join tagged_papers t using (paper_id)
+    where t.paper_id is null or t.content_hash <> p.content_hash or t.config_hash <> ?
+"""
+
+
+def unchanged_plan(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan | None:
+    """The plan of a lake where every paper has its tags (nothing to do, no candidate extraction
+    or task runner needed), else None."""
+    if con.execute(f"select exists ({_TO_TAG})", [config_hash(settings.tagging)]).fetchone()[0]:
+        return None
+    return Plan([], [], con.execute("select count(*) from papers").fetchone()[0])
+
+
 def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
     """Papers that need tags (new, changed text, other configuration), with their candidates."""
     tagging = settings.tagging
-    chash = config_hash(tagging)
-    rows = con.execute(
-        """
-        select p.paper_id, p.content_hash, p.title, p.abstract
-        from papers p
-        left join tagged_papers t using (paper_id)
-        where t.paper_id is null or t.content_hash <> p.content_hash or t.config_hash <> ?
-        order by p.paper_id
-        """,
-        [chash],
-    ).fetchall()
+    rows = con.execute(f"{_TO_TAG} order by p.paper_id", [config_hash(tagging)]).fetchall()
     total = con.execute("select count(*) from papers").fetchall()[0][0]
+    if rows:
+        from flows.stages.tagging.keyphrases import compose_text, doc_candidates
     jobs: list[DocJob] = []
     settled: list[Outcome] = []
     for paper_id, content_hash, title, abstract in rows:
@@ -175,6 +187,8 @@ def tag_batch(batch: BatchInput) -> BatchOutput:
     """Embed what the cache lacks (each distinct phrase once) and rank every document.
 
     Runs wherever the task runs; loads the model once per process."""
+    from flows.stages.tagging.keyphrases import rank_doc
+
     tagging = batch.tagging
     embedder = None
     new_docs: dict[str, np.ndarray] = {}
