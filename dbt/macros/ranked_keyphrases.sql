@@ -21,10 +21,14 @@
             members.{{ key_column }},
             paper_keywords.keyphrase,
             paper_keywords.surface_form,
+            -- the form most papers of the whole archive write (int_keyphrases_counted)
+            paper_keywords.surface_form = keyphrases.surface_form as is_archive_form,
             count(distinct paper_keywords.paper_id) as n_form_papers
         from {{ members }} as members
         inner join {{ paper_keywords }} as paper_keywords
             on members.paper_id = paper_keywords.paper_id
+        inner join {{ keyphrases }} as keyphrases
+            on paper_keywords.keyphrase = keyphrases.keyphrase
         group by all
     ),
 
@@ -34,9 +38,12 @@
             keyphrase,
             -- a paper writes a keyphrase in one surface form
             cast(sum(n_form_papers) as bigint) as n_group_papers,
-            -- the form most papers write; a tie goes to the first in sort order, so every
-            -- build labels the same (mode() broke ties differently from build to build)
-            first(surface_form order by n_form_papers desc, surface_form) as surface_form
+            -- the form most papers of the group write; a tie goes to the archive's form, then
+            -- to the first in sort order, so every build labels the same (mode() broke ties
+            -- differently from build to build)
+            first(
+                surface_form order by n_form_papers desc, is_archive_form desc, surface_form
+            ) as surface_form
         from surface_forms_in_group
         group by all
     ),
