@@ -131,13 +131,14 @@ def current_rule(counts: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RisingParams:
-    """The new rule's thresholds (dbt vars ``rising``)."""
+    """The new rule's thresholds; its defaults are dbt's (vars ``rising``, see
+    :func:`dbt_rising_params`), the grid search tries others."""
 
-    baseline_windows: int = 3
-    prior_papers: float = 1.0
-    min_papers: int = 4
-    min_ratio: float = 1.5
-    min_score: float = 2.0
+    baseline_windows: int  # months
+    prior_papers: float
+    min_papers: int
+    min_ratio: float
+    min_score: float
 
 
 CANDIDATE_MIN_SCORE = 1.5  # the rejected candidate (see the module docstring)
