@@ -55,14 +55,21 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The distilled embedding model, once per session (PAPERTRENDS_TEST_MODEL_DIR: a cache)."""
+    """The distilled embedding model, once per session (PAPERTRENDS_TEST_MODEL_DIR: a cache);
+    pytest-xdist's workers share one (the first distils it while the others wait)."""
+    from filelock import FileLock
+
     from flows.stages.tagging.embedder import ensure_model
 
     cached = os.environ.get("PAPERTRENDS_TEST_MODEL_DIR")
-    folder = Path(cached) if cached else tmp_path_factory.mktemp("models")
+    session_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session_dir = session_dir.parent  # the session's folder above each worker's own
+    folder = Path(cached) if cached else session_dir / "models"
     s = Settings(home=tmp_path_factory.mktemp("model-home"))
     s.tagging = s.tagging.model_copy(update={"model_dir": folder})
-    ensure_model(s)
+    with FileLock(session_dir / "models.lock"):
+        ensure_model(s)
     return folder
 
 
