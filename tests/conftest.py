@@ -120,9 +120,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001 - xdist's Producer
     """Under pytest-xdist's ``--dist loadscope`` (``make test``), the tests of one folder of tests,
-    or of one top-level module, go to one worker: the session and module fixtures they share (a
-    published home, the run history, a module's reference run) are built once, not once per
-    worker."""
+    or of one top-level module, go to one worker: the fixtures they share (the run history, a
+    folder's session fixtures, a module's reference run) are built once, not once per worker.
+    Fixtures every folder uses (the Prefect server, the published home) are one per worker."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling

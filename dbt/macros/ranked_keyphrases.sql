@@ -36,14 +36,10 @@
         select
             {{ key_column }},
             keyphrase,
-            -- a paper writes a keyphrase in one surface form
+            -- a paper writes a keyphrase in one form (the lake's key is paper_id, keyphrase)
             cast(sum(n_form_papers) as bigint) as n_group_papers,
-            -- the form most papers of the group write; a tie goes to the archive's form, then
-            -- to the first in sort order, so every build labels the same (mode() broke ties
-            -- differently from build to build)
-            first(
-                surface_form order by n_form_papers desc, is_archive_form desc, surface_form
-            ) as surface_form
+            -- the form most papers of the group write; a tie goes to the archive's form
+            {{ most_written_form(prefer='is_archive_form') }} as surface_form
         from surface_forms_in_group
         group by all
     ),

@@ -16,24 +16,14 @@ surface_form_counts as (
     group by all
 ),
 
-archive_forms as (
-    select
-        keyphrase,
-        -- the form most papers write; a tie goes to the first in sort order, so every build
-        -- names it the same (mode() broke ties differently from build to build)
-        first(surface_form order by n_form_papers desc, surface_form) as surface_form
-    from surface_form_counts
-    group by keyphrase
-),
-
 keyphrase_counts as (
     select
-        paper_keywords.keyphrase,
-        archive_forms.surface_form,
-        count(distinct paper_keywords.paper_id) as n_papers
-    from paper_keywords
-    inner join archive_forms on paper_keywords.keyphrase = archive_forms.keyphrase
-    group by all
+        keyphrase,
+        -- a paper writes a keyphrase in one surface form (the lake's key is paper_id, keyphrase)
+        cast(sum(n_form_papers) as bigint) as n_papers,
+        {{ most_written_form() }} as surface_form
+    from surface_form_counts
+    group by keyphrase
 ),
 
 final as (
