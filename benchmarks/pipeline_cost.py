@@ -96,11 +96,12 @@ def warehouse_papers(home: Path) -> int:
         con.close()
 
 
-def measure_run(name: str, folder: Path, env: dict[str, str], log: Path, runner: str) -> Measure:
+def measure_run(name: str, folder: Path, env: dict[str, str], log: Path, runner: str,
+                options: list[str] | None = None) -> Measure:
     home = Path(env["PAPERTRENDS_HOME"])
     known = {p.name for p in (home / "reports").glob("*")} if (home / "reports").exists() else set()
     cmd = [sys.executable, "-m", "flows.cli", "run", "--input", str(folder),
-           "--task-runner", runner]
+           "--task-runner", runner, *(options or [])]
     t0 = time.monotonic()
     entered: dict[str, float] = {"start": 0.0}
     peak = 0
@@ -133,14 +134,15 @@ def link_days(files: list[Path], folder: Path) -> Path:
     return folder
 
 
-def print_table(rows: list[Measure], before: dict[str, dict[str, int]]) -> None:
+def print_table(rows: list[Measure], before: dict[str, dict[str, int]],
+                targets: dict[str, float] = TARGETS) -> None:
     head = ["run", *[f"{s} s" for s in STAGES], "total s", "peak RSS MB", "papers",
             "new tags", "new doc emb", "published", "target"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for m in rows:
         prev = before[m.name]
-        target = TARGETS.get(m.name)
+        target = targets.get(m.name)
         verdict = "" if target is None else ("ok" if m.seconds <= target else "MISSED") + (
             f" (< {target:.0f} s)")
         cells = [

@@ -96,14 +96,17 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "Ingest
 
 
 @task(name="build-candidate", cache_policy=NO_CACHE)
-def build_candidate_task(settings: Settings, run_id: str, fingerprint: str | None) -> Path:
-    """The candidate, stamped with what it is built from (``fingerprint``, when known)."""
+def build_candidate_task(
+    settings: Settings, run_id: str, fingerprint: str | None, full_refresh: bool
+) -> Path:
+    """The candidate, stamped with what it is built from (``fingerprint``, when known);
+    ``full_refresh``: nothing reused from earlier runs (cached claims)."""
     from flows.journal.housekeeping import prune_runs
     from flows.stages.fingerprint import stamp
     from flows.stages.transform import build_candidate
 
     prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
-    candidate = build_candidate(settings, run_id)
+    candidate = build_candidate(settings, run_id, full_refresh=full_refresh)
     if fingerprint:
         stamp(candidate, fingerprint, run_id)
     return candidate
@@ -207,7 +210,9 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
         if journal.unchanged(full_refresh=request.full_refresh):
             return journal.result()
         with journal.stage("transform"):
-            candidate = build_candidate_task(settings, run_id, journal.fingerprint)
+            candidate = build_candidate_task(
+                settings, run_id, journal.fingerprint, request.full_refresh
+            )
             journal.built(dbt_build_task(settings, candidate, run_id))
         if journal.dbt_passed:
             with journal.stage("validate"):

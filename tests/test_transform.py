@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from flows.lib.claims.table import abstract_md5, claims_table, extractor_version
 from flows.lib.contract import public_marts
 from flows.lib.topics import params_from_config, place_papers, relation_frame
 from flows.settings import Settings, TopicSettings
@@ -405,6 +406,52 @@ def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: B
         "select count(*) from fct_paper_topics where is_primary and topic_id <> 't_unclustered'",
     )[0][0]
     assert sum(n for _, n, _ in per_theme) == papers_in_topics
+
+
+def _claims(path: Path) -> set[tuple]:
+    return set(_query(path, "select * from main.int_claims_extracted"))
+
+
+def test_claims_reused_from_the_cache_are_those_a_fresh_extraction_finds(builds: Builds) -> None:
+    """Claims are extracted once per abstract: the lake caches them after each publish and
+    later builds reuse them. What a build publishes is what extracting every abstract afresh
+    gives, for the papers it reused and for those whose text changed (r3)."""
+    lake = builds.settings.lake_path
+    extractor = extractor_version()
+    cached = _query(builds.second, "select count(*) from raw.claims_cache")[0][0]
+    first_abstracts = _query(
+        builds.first, "select count(distinct abstract) from raw.papers where abstract <> ''"
+    )[0][0]
+    assert cached == first_abstracts > 0  # r2 reused every abstract r1 published
+    papers = _query(builds.rewrite, "select paper_id, abstract from raw.papers")
+    assert _claims(builds.rewrite) == {
+        tuple(row.values()) for row in claims_table(papers).to_pylist()
+    }
+    assert _claims(builds.rewrite) != _claims(builds.second)  # the rewritten texts' claims
+    in_cache = _query(
+        lake, f"select abstract_md5 from claims_cache where extractor = '{extractor}'"
+    )
+    assert {r[0] for r in in_cache} == {abstract_md5(a) for _, a in papers if a}
+
+
+def test_a_full_refresh_and_another_extractor_reuse_no_cached_claims(builds: Builds) -> None:
+    settings = builds.settings
+    con = duckdb.connect(str(settings.lake_path))
+    try:
+        con.execute(
+            "insert into claims_cache select abstract_md5, 'another-version', claims "
+            "from claims_cache"
+        )
+    finally:
+        con.close()
+    reused = build_candidate(settings, "r-claims")
+    assert _query(reused, "select count(*) from raw.claims_cache")[0][0] > 0
+    assert _query(
+        reused, "select count(*) from raw.claims_cache where extractor <> "
+        f"'{extractor_version()}'"
+    )[0][0] == 0
+    refreshed = build_candidate(settings, "r-claims-refresh", full_refresh=True)
+    assert _query(refreshed, "select count(*) from raw.claims_cache")[0][0] == 0
 
 
 def test_labels_are_never_measurements(builds: Builds) -> None:

@@ -26,7 +26,7 @@ from flows.settings import Settings
 # from what was published. (build_candidate also copies run_audit, the runs' log.)
 LAKE_INPUTS = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
 LAKE_CACHES = ("doc_embeddings", "phrase_embeddings")  # append-only, keyed by content
-LAKE_DERIVED = ("topic_registry", "theme_registry", "topic_assignments")
+LAKE_DERIVED = ("topic_registry", "theme_registry", "topic_assignments", "claims_cache")
 
 # lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
 # Papers set aside (`papertrends quarantine`) leave every warehouse: no row of theirs is copied.
@@ -41,6 +41,13 @@ _RAW_COPIES: dict[str, str] = {
     "topic_registry": "select * from lake.topic_registry",
     "theme_registry": "select * from lake.theme_registry",
     "topic_assignments": f"select * from lake.topic_assignments {_KEPT}",
+    # this extractor's claims of the lake's abstracts (flows.lib.claims.table); none on a full
+    # refresh ($reuse false), so every abstract is extracted again
+    "claims_cache": """
+        select * from lake.claims_cache
+        where $reuse and extractor = $extractor
+            and abstract_md5 in (select md5(abstract) from lake.papers)
+    """,
     # for run-over-run: papers set aside are not counted as lost
     "set_aside": "select * from lake.set_aside",
     # the tagger's cached document embedding of each paper's current text (_paper_text_hashes:
@@ -105,6 +112,7 @@ def ensure_lake_tables(lake_path: Path) -> None:
 
     A registry of the earlier keyphrase-space layout is dropped: its centroids are not in the
     space of document embeddings, so the next run founds topics afresh."""
+    from flows.lib.claims.table import CACHE_DDL
     from flows.lib.topics import REGISTRY_DDL, REGISTRY_MARKERS
 
     con = duckdb.connect(str(lake_path))
@@ -120,6 +128,7 @@ def ensure_lake_tables(lake_path: Path) -> None:
             if columns and marker not in columns:
                 con.execute(f"drop table {table}")
         con.execute(REGISTRY_DDL)
+        con.execute(CACHE_DDL)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -132,8 +141,11 @@ def _lake_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def build_candidate(settings: Settings, run_id: str) -> Path:
-    """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``."""
+def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = False) -> Path:
+    """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``
+    (``full_refresh``: without the cached claims)."""
+    from flows.lib.claims.table import extractor_version
+
     lake_path = settings.lake_path
     if not lake_path.is_file():
         raise FileNotFoundError(f"no lake at {lake_path}: run ingest first")
@@ -149,8 +161,10 @@ def build_candidate(settings: Settings, run_id: str) -> Path:
         tables = _lake_tables(con)
         con.register("_paper_text_hashes", _paper_text_hashes(con))
         con.execute("create schema raw")
+        params = {"reuse": not full_refresh, "extractor": extractor_version()}
         for name, select in _RAW_COPIES.items():
-            con.execute(f"create table raw.{name} as {select}")
+            used = {k: v for k, v in params.items() if f"${k}" in select}
+            con.execute(f"create table raw.{name} as {select}", used or None)
         if "run_audit" in tables:
             con.execute("create table raw.run_audit as select * from lake.run_audit")
         else:
@@ -376,16 +390,20 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
     atomic replace, with the run that published it as ``run_id``). The next run's candidate gets
     them as raw.topic_registry, raw.theme_registry and raw.topic_assignments, so known papers keep
     their topic and new papers join by centroid. Topics and themes absent from this run are
-    retired, never deleted. Idempotent: writing the same warehouse twice changes nothing.
+    retired, never deleted. The claims of abstracts new to the lake's ``claims_cache`` are added
+    (flows.lib.claims.table). Idempotent: writing the same warehouse twice changes nothing.
     """
+    from flows.lib.claims.table import CACHE_WRITES, extractor_version
+
     ensure_lake_tables(settings.lake_path)
     con = duckdb.connect(str(settings.lake_path))
     try:
         con.execute("attach ? as candidate (read_only)", [str(candidate)])
         run_id = run_id or candidate.parent.name
         con.execute("begin transaction")
-        for sql in _REGISTRY_WRITES:
-            con.execute(sql, {"run_id": run_id} if "$run_id" in sql else None)
+        params = {"run_id": run_id, "extractor": extractor_version()}
+        for sql in [*_REGISTRY_WRITES, *CACHE_WRITES]:
+            con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
         con.execute("commit")
         con.execute("detach candidate")
         con.execute("checkpoint")

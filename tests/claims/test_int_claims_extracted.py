@@ -7,7 +7,14 @@ from pathlib import Path
 
 import duckdb
 
-from flows.lib.claims.table import CLAIM_SCHEMA, claim_id, claims_table
+from flows.lib.claims.table import (
+    CLAIM_FIELDS,
+    CLAIM_SCHEMA,
+    CLAIMS_SQL_TYPE,
+    abstract_md5,
+    claim_id,
+    claims_table,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "dbt" / "models" / "intermediate" / "int_claims_extracted.py"
@@ -37,6 +44,29 @@ def test_claims_table_rows_and_ids():
     assert claims_table([]).num_rows == 0
 
 
+def test_cached_claims_are_reused_and_uncached_abstracts_extracted():
+    fresh = claims_table(ABSTRACTS.items()).to_pylist()
+    first = ABSTRACTS["2401.00001"]
+    # the cache says what an earlier run found for the first abstract (here: one claim less)
+    earlier = [{k: r[k] for k in CLAIM_FIELDS} for r in fresh if r["paper_id"] == "2401.00001"]
+    table = claims_table(ABSTRACTS.items(), {abstract_md5(first): earlier[1:]})
+    rows = table.to_pylist()
+    assert [r for r in rows if r["paper_id"] == "2401.00001"] == [
+        r for r in fresh if r["paper_id"] == "2401.00001"
+    ][1:]
+    assert [r for r in rows if r["paper_id"] == "2401.00003"] == [
+        r for r in fresh if r["paper_id"] == "2401.00003"
+    ]
+    # an abstract without claims is cached as such: nothing to extract
+    assert claims_table([("p", first)], {abstract_md5(first): []}).num_rows == 0
+
+
+def test_abstract_md5_is_duckdbs_md5_of_the_same_text():
+    text = ABSTRACTS["2401.00003"] + " Ünïcode — ok."
+    with duckdb.connect() as con:
+        assert con.execute("select md5(?)", [text]).fetchone()[0] == abstract_md5(text)
+
+
 def test_dbt_python_model_builds_one_row_per_claim(tmp_path: Path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
@@ -56,6 +86,9 @@ def test_dbt_python_model_builds_one_row_per_claim(tmp_path: Path, monkeypatch):
     )
     (project / "models" / "stg_raw__papers.sql").write_text(
         f"select * from (values {values}) as papers(paper_id, abstract)\n"
+    )
+    (project / "models" / "stg_raw__claims_cache.sql").write_text(  # nothing cached
+        f"select null::varchar as abstract_md5, null::{CLAIMS_SQL_TYPE} as claims limit 0\n"
     )
     shutil.copy(MODEL, project / "models" / MODEL.name)
     monkeypatch.chdir(tmp_path)

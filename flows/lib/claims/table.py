@@ -1,9 +1,15 @@
-"""Claims of many papers as one Arrow table: the rows of ``int_claims_extracted``."""
+"""Claims of many papers as one Arrow table: the rows of ``int_claims_extracted``.
+
+Claims depend on the abstract's text and the extractor's code only, so the lake caches them per
+abstract (``claims_cache``: md5 of the abstract and ``extractor_version``; written back from each
+published warehouse): a run extracts only the abstracts no published run has seen.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -30,21 +36,93 @@ CLAIM_SCHEMA = pa.schema(
 )
 
 
+# what a claim says (the rest of a row: its id and its paper, come from where it is found)
+CLAIM_FIELDS = CLAIM_SCHEMA.names[2:]
+_SQL_TYPES = {pa.string(): "varchar", pa.int32(): "integer", pa.float64(): "double"}
+CLAIMS_SQL_TYPE = "struct({})[]".format(
+    ", ".join(f"{name} {_SQL_TYPES[CLAIM_SCHEMA.field(name).type]}" for name in CLAIM_FIELDS)
+)
+CACHE_DDL = f"""
+create table if not exists claims_cache (
+    abstract_md5 varchar not null,
+    extractor varchar not null,
+    claims {CLAIMS_SQL_TYPE} not null,
+    primary key (abstract_md5, extractor)
+)
+"""
+# after a publish (flows.stages.transform.save_topic_registry): the claims of the abstracts the
+# published warehouse (attached as `candidate`) holds and the cache lacks; entries of other
+# extractor versions, and of abstracts no paper of the lake has any more, go
+CACHE_WRITES = [
+    """
+    delete from claims_cache
+    where extractor <> $extractor or abstract_md5 not in (select md5(abstract) from papers)
+    """,
+    f"""
+    insert or ignore into claims_cache (abstract_md5, extractor, claims)
+    with papers as (
+        select paper_id, md5(abstract) as abstract_md5
+        from candidate.raw.papers
+        where abstract <> ''
+        qualify row_number() over (partition by md5(abstract) order by paper_id) = 1
+    )
+    select
+        papers.abstract_md5,
+        $extractor,
+        coalesce(
+            list(struct_pack({", ".join(f"{name} := c.{name}" for name in CLAIM_FIELDS)})
+                order by c.start_offset, c.end_offset) filter (where c.claim_id is not null),
+            []
+        )::{CLAIMS_SQL_TYPE}
+    from papers
+    left join candidate.main.int_claims_extracted as c on papers.paper_id = c.paper_id
+    where papers.abstract_md5 not in (
+        select abstract_md5 from claims_cache where extractor = $extractor
+    )
+    group by papers.abstract_md5
+    """,
+]
+
+
+def extractor_version() -> str:
+    """A hash of the extractor's code (this package): claims cached by another version are not
+    reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def abstract_md5(abstract: str) -> str:
+    """The cache key of an abstract (DuckDB's ``md5`` of the same text)."""
+    return hashlib.md5(abstract.encode(), usedforsecurity=False).hexdigest()
+
+
 def claim_id(paper_id: str, start_offset: int, end_offset: int) -> str:
     """Stable id of a claim: a hash of the paper and the claim's offsets in its abstract."""
     key = f"{paper_id}\x1f{start_offset}\x1f{end_offset}".encode()
     return "c_" + hashlib.sha256(key).hexdigest()[:20]
 
 
-def claims_table(papers: Iterable[tuple[str, str | None]]) -> pa.Table:
-    """One row per claim of each ``(paper_id, abstract)``; papers without an abstract give none."""
+def claims_table(
+    papers: Iterable[tuple[str, str | None]], cached: Mapping[str, list[dict]] | None = None
+) -> pa.Table:
+    """One row per claim of each ``(paper_id, abstract)``; papers without an abstract give none.
+
+    ``cached``: abstract md5 -> its claims (dicts of ``CLAIM_FIELDS``) as this extractor found
+    them before; those abstracts are not extracted again."""
+    cached = cached or {}
     columns: dict[str, list] = {name: [] for name in CLAIM_SCHEMA.names}
     for paper_id, abstract in papers:
         if not abstract:
             continue
-        for claim in extract_claims(abstract):
-            columns["claim_id"].append(claim_id(paper_id, claim.start_offset, claim.end_offset))
+        claims = cached.get(abstract_md5(abstract))
+        if claims is None:
+            claims = [claim.as_dict() for claim in extract_claims(abstract)]
+        for claim in claims:
+            start, end = claim["start_offset"], claim["end_offset"]
+            columns["claim_id"].append(claim_id(paper_id, start, end))
             columns["paper_id"].append(paper_id)
-            for name, value in claim.as_dict().items():
-                columns[name].append(value)
+            for name in CLAIM_FIELDS:
+                columns[name].append(claim[name])
     return pa.table(columns, schema=CLAIM_SCHEMA)
