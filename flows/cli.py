@@ -97,6 +97,10 @@ def run(
     as it was and exits 1, naming the failed checks.
     """
     _refuse_if_active()
+    skipped = None if full_refresh else _skipped_before_prefect(source, input, since, until)
+    if skipped is not None:
+        console.print(skipped.summary())
+        return
     from flows.pipeline import RunRequest, run_pipeline
 
     request = RunRequest(
@@ -320,6 +324,24 @@ def _refuse_if_active() -> None:
     holder = active_holder(settings.lock_path)
     if holder is not None:
         _fail(str(RunLockedError(holder, settings.lock_path)), code=2)
+
+
+def _skipped_before_prefect(source: Source, input: Path | None, since, until):
+    """The run, recorded as skipped, when re-reading a file feed cannot change the published
+    warehouse (flows.journal.journal.skip_if_nothing_to_do); None: the flow runs. Decided before
+    Prefect is imported, so such a run starts no temporary server."""
+    import logging
+
+    from flows.journal.journal import skip_if_nothing_to_do
+    from flows.journal.record import new_run_id
+    from flows.stages.ingest import Feed
+    from flows.stages.tagging.embedder import tag_model_name
+
+    settings = get_settings()
+    feed = Feed(source.value, input, _day(since), _day(until))
+    return _guarded(lambda: skip_if_nothing_to_do(
+        settings, feed, new_run_id(), tag_model_name(settings), logging.getLogger("papertrends")
+    ))
 
 
 def _guarded(fn):

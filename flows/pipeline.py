@@ -9,8 +9,7 @@ about itself (stages, counts, outcome, reports, ``run_audit``) goes through the 
 Stage modules are imported inside the tasks, so a worker only loads what its stage needs.
 """
 
-import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, model_validator
 
 from flows.journal.journal import RunJournal, RunResult, fault_point
+from flows.journal.record import new_run_id
 from flows.journal.runlock import RunLock
 from flows.settings import Settings, get_settings
+from flows.stages.tagging.embedder import tag_model_name
 
 if TYPE_CHECKING:
     from flows.stages.ingest import Feed, IngestCounts
@@ -57,10 +58,6 @@ class RunRequest(BaseModel):
         from flows.stages.ingest import Feed
 
         return Feed(self.source, self.input, self.since, self.until)
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -168,16 +165,6 @@ def _tag(settings: Settings, request: RunRequest, run_id: str) -> "TagCounts":
     )
 
 
-def _model_name(settings: Settings) -> str | None:
-    """The keyphrase model of these settings, as the tagger names it in paper_keywords."""
-    from flows.stages.tagging.embedder import model_name
-
-    try:
-        return str(model_name(settings.tagging))
-    except (AttributeError, ValueError):
-        return None
-
-
 # ----------------------------------------------------------------------------- flows
 
 
@@ -200,7 +187,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
     run_id = new_run_id()
     with (
         RunLock(settings.lock_path, run_id) as lock,
-        RunJournal(settings, run_id, source=request.source, model_name=_model_name(settings),
+        RunJournal(settings, run_id, feed=request.feed, model_name=tag_model_name(settings),
                    lock=lock, log=log) as journal,
     ):
         with journal.stage("ingest"):

@@ -5,9 +5,9 @@ warehouse, hundreds of MB on the real archive); a published run's folder keeps o
 logs. Before a run builds its candidate, :func:`prune_runs` deletes the folders of older runs:
 it keeps the newest ``settings.keep_failed_runs`` folders holding a candidate (failed or killed
 runs) and as many of the others. It only ever deletes folders named like a run id
-(``flows.pipeline.new_run_id``) directly under ``runs/``, never the running run's folder, never a
-symlink, and never anything outside ``runs/`` (the published ``warehouse.duckdb`` lives beside
-it, in ``$PAPERTRENDS_HOME``). It runs under the run lock, so no other run is using them.
+(``flows.journal.record.new_run_id``) directly under ``runs/``, never the running run's folder,
+never a symlink, and never anything outside ``runs/`` (the published ``warehouse.duckdb`` lives
+beside it, in ``$PAPERTRENDS_HOME``). It runs under the run lock, so no other run is using them.
 """
 
 from __future__ import annotations

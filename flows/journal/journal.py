@@ -13,6 +13,9 @@ stages used to do by hand:
   or an error (leaving the ``with`` on an exception);
 - when the run ends: ``summary.json``, ``report.html``, the ``run_audit`` rows and the Prefect
   artifact; :meth:`result` is what the CLI prints.
+
+:func:`skip_if_nothing_to_do` is the same journal before Prefect starts: a run that cannot change
+anything is recorded as skipped without a Prefect flow run (no temporary server).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from flows.settings import Settings
 
 if TYPE_CHECKING:
     from flows.journal.runlock import RunLock
-    from flows.stages.ingest import IngestCounts
+    from flows.stages.ingest import Feed, IngestCounts
     from flows.stages.tagging.tagger import TagCounts
     from flows.stages.transform import DbtOutcome
     from flows.stages.validate import ValidationOutcome
@@ -91,12 +94,14 @@ class RunJournal:
     ``dbt`` and ``outcome`` are what the publish gate judges (None until their stage ran).
     """
 
-    def __init__(self, settings: Settings, run_id: str, *, source: str | None,
-                 model_name: str | None, lock: RunLock, log: Any) -> None:
+    def __init__(self, settings: Settings, run_id: str, *, feed: Feed, model_name: str | None,
+                 lock: RunLock, log: Any, in_prefect: bool = True) -> None:
         self.settings = settings
+        self.feed = feed
         self.lock = lock
         self.log = log
-        self.record = RunRecord.start(run_id=run_id, source=source, model_name=model_name)
+        self.in_prefect = in_prefect  # a Prefect flow run: its artifact is the run's report
+        self.record = RunRecord.start(run_id=run_id, source=feed.source, model_name=model_name)
         self.fingerprint: str | None = None  # what this run's candidate is built from
         self.dbt: DbtOutcome | None = None
         self.outcome: ValidationOutcome | None = None
@@ -115,7 +120,8 @@ class RunJournal:
                  tb: TracebackType | None) -> None:
         if exc is None:
             self._write_report()
-            self._artifact()
+            if self.in_prefect:
+                self._artifact()
         elif isinstance(exc, Exception):
             self.record.finish(status="error", published=False,
                                error=f"{type(exc).__name__}: {exc}")
@@ -169,7 +175,11 @@ class RunJournal:
         """Nothing that feeds the warehouse changed since the published run was built (and no
         full refresh was asked for): the run is recorded as skipped, nothing is built. Otherwise
         :attr:`fingerprint` is what this run's candidate is built from."""
-        from flows.stages.fingerprint import inputs_fingerprint, published_stamp
+        from flows.stages.fingerprint import (
+            inputs_fingerprint,
+            published_stamp,
+            remember_quiet_feed,
+        )
 
         self.fingerprint = inputs_fingerprint(self.settings)
         published = published_stamp(self.settings)
@@ -177,6 +187,7 @@ class RunJournal:
             return False
         self.record.finish(status="skipped", published=False)
         record_run(self.settings, None, self.record)
+        remember_quiet_feed(self.settings, self.feed, self.fingerprint)
         self.log.info("run %s: nothing changed since run %s built the published warehouse; "
                       "nothing built or published", self.run_id, published[1])
         return True
@@ -205,7 +216,10 @@ class RunJournal:
 
     def write_back(self) -> None:
         """After the replace: the lake's derived state from the published warehouse."""
+        from flows.stages.fingerprint import remember_quiet_feed
+
         write_back(self.settings, current_run_id=self.run_id)
+        remember_quiet_feed(self.settings, self.feed, self.fingerprint)
 
     # --- what the run leaves ---
     def _dbt_failures(self) -> list[str]:
@@ -235,3 +249,25 @@ class RunJournal:
             recovered_lock_of=self.lock.recovered.run_id if self.lock.recovered else None,
             offending_papers=list(record.offending_papers),
         )
+
+
+def skip_if_nothing_to_do(settings: Settings, feed: Feed, run_id: str, model_name: str | None,
+                          log: Any) -> RunResult | None:
+    """Before Prefect starts: when re-reading ``feed`` cannot change the published warehouse
+    (:func:`flows.stages.fingerprint.nothing_to_do`), the run takes the lock, is recorded as
+    skipped as the flow records one (run_audit, summary, report) and is returned; else None.
+    The lock is taken only then, so a stale lock is recovered by the run that holds it."""
+    from flows.journal.runlock import RunLock
+    from flows.lib.errors import UserError
+    from flows.stages.fingerprint import nothing_to_do
+
+    if not nothing_to_do(settings, feed):
+        return None
+    with (
+        RunLock(settings.lock_path, run_id) as lock,
+        RunJournal(settings, run_id, feed=feed, model_name=model_name, lock=lock, log=log,
+                   in_prefect=False) as journal,
+    ):
+        if not journal.unchanged(full_refresh=False):  # another run got in first
+            raise UserError("another run changed the lake as this one started: run it again")
+    return journal.result()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import secrets
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
@@ -65,6 +66,11 @@ def settings_hash(settings: Settings) -> str:
     """Short hash of the settings that shape a run's output (ingest, tagging, dbt, the gate)."""
     text = json.dumps(run_config(settings), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def new_run_id() -> str:
+    """A run's id: its start (UTC, to the second) and 6 random hex digits."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def _now() -> datetime:

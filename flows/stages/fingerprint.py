@@ -14,6 +14,13 @@ published warehouse after each publish) and ``run_audit`` (bookkeeping). The pub
 stamps its fingerprint into the candidate (``raw.build_inputs``), so the published warehouse says
 what it was built from; a run whose fingerprint equals it has nothing to publish and is recorded
 as skipped.
+
+Before Prefect starts (``nothing_to_do``): a run of a file feed (``--input``) whose files are those
+of the last run that ended published or skipped (``QUIET_FEED``: their digest and the fingerprint
+that run left), with a lake, settings, packages and code that still fingerprint as the published
+warehouse's, cannot ingest, tag or build anything: the CLI records it as skipped without starting
+Prefect's temporary server. What a live feed returns is known only by fetching it: never decided
+early.
 """
 
 from __future__ import annotations
@@ -21,13 +28,18 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from flows.settings import REPO_ROOT, Settings
 from flows.stages.transform import LAKE_CACHES, LAKE_INPUTS
 
+if TYPE_CHECKING:
+    from flows.stages.ingest import Feed
+
 STAMP_TABLE = "raw.build_inputs"
+QUIET_FEED = "quiet_feed"  # lake_meta key: "<feed digest> <fingerprint>" (see the module doc)
 _CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}
 _NOT_CODE = {"target", "logs", "dbt_packages", "__pycache__"}
 
@@ -112,3 +124,43 @@ def published_stamp(settings: Settings) -> tuple[str, str] | None:
     finally:
         con.close()
     return (str(row[0]), str(row[1])) if row else None
+
+
+def feed_digest(feed: Feed) -> str | None:
+    """The files of a file feed by path, size and modification time, with the feed's options;
+    None for a live feed (or an input that is not there: the flow says why)."""
+    if feed.input is None or not feed.input.exists():
+        return None
+    root = feed.input.resolve()
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    listing = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    parts = [feed.source, str(feed.since), str(feed.until), listing]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def remember_quiet_feed(settings: Settings, feed: Feed, fingerprint: str | None) -> None:
+    """After a run that ended published or skipped: its feed and the fingerprint it left."""
+    from flows.lib.lake import open_lake
+
+    digest = feed_digest(feed)
+    value = f"{digest} {fingerprint}" if digest and fingerprint else ""
+    with open_lake(settings.lake_path) as con:
+        con.execute("insert or replace into lake_meta values (?, ?)", [QUIET_FEED, value])
+
+
+def nothing_to_do(settings: Settings, feed: Feed) -> bool:
+    """Re-reading ``feed`` cannot change the published warehouse (see the module doc)."""
+    digest = feed_digest(feed)
+    published = published_stamp(settings)
+    if digest is None or published is None or not settings.lake_path.is_file():
+        return False
+    con = duckdb.connect(str(settings.lake_path), read_only=True)
+    try:
+        row = con.execute("select value from lake_meta where key = ?", [QUIET_FEED]).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    finally:
+        con.close()
+    if row is None or row[0] != f"{digest} {published[0]}":
+        return False
+    return inputs_fingerprint(settings) == published[0]

@@ -1,4 +1,4 @@
-"""A run history built by the real pipeline: five `papertrends` CLI runs, two of them failed.
+"""A run history built by the real pipeline: six `papertrends` CLI runs, two of them failed.
 
 Starts from the session's ``published_home`` (run 1: `backfill` over the two BASE_DAYS), then
 runs the CLI on a private copy, as an operator would (shared Prefect server, cached model):
@@ -9,9 +9,11 @@ runs the CLI on a private copy, as an operator would (shared Prefect server, cac
 3. NEW_DAY again with a dbt project whose ``dim_papers`` repeats a paper: the ``unique`` dbt test
    fails and validation never runs (``dbt_failed``);
 4. NEW_DAY cleanly: published, it adds that day's papers (``published``);
-5. the same again: nothing changed, so the run is skipped: nothing built or published
-   (``skipped``);
-6. the same with ``--full-refresh``: built and published anyway (``full_refresh``).
+5. the same again, its file touched (same content): the run reads it, finds nothing changed and
+   is skipped: nothing built or published (``skipped``);
+6. the same again, with ``PREFECT_API_URL`` naming a server that is not there: the same files
+   as the last run read, so it is skipped before Prefect starts (``skipped_early``);
+7. the same with ``--full-refresh``: built and published anyway (``full_refresh``).
 
 ``published_digests`` holds the public marts' digests after run 4 and after run 6.
 """
@@ -19,6 +21,7 @@ runs the CLI on a private copy, as an operator would (shared Prefect server, cac
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ from tests.browser import browser_page
 from tests.pipeline_harness import NEW_DAY, cli_env, copy_days, mart_digest, run_cli
 
 MIN_ABSTRACT = 5000
+NO_PREFECT = "http://127.0.0.1:9/api"  # nothing listens there: a run that needs Prefect fails
 
 
 @dataclass
@@ -39,7 +43,7 @@ class RunHistory:
     settings: Settings
     feed: Path  # the folder of NEW_DAY's recorded file
     runs: dict[str, str]  # role -> run id: first, gx_failed, dbt_failed, published, skipped,
-    # full_refresh
+    # skipped_early, full_refresh
     published_digests: dict[str, dict]  # role -> mart_digest of the warehouse after that run
     warehouse_inode: dict[str, int]  # role -> inode of warehouse.duckdb after that run
 
@@ -85,10 +89,14 @@ def run_history(published_home, prefect_server, model_dir, shared_data,
          {"PAPERTRENDS_TRANSFORM__DBT_PROJECT_DIR": str(_duplicating_dbt_project(root))}, []),
         ("published", 0, {}, []),
         ("skipped", 0, {}, []),
+        ("skipped_early", 0, {"PREFECT_API_URL": NO_PREFECT}, []),
         ("full_refresh", 0, {}, ["--full-refresh"]),
     ]
     digests, inodes = {}, {}
     for role, code, extra, options in plans:
+        if role == "skipped":
+            for path in feed.iterdir():  # same bytes, a new modification time
+                os.utime(path)
         env = cli_env(home, prefect_server.api_url, model_dir, **extra)
         done = run_cli(["run", "--input", str(feed), *options], env, timeout_s=600)
         assert done.returncode == code, f"{role}: {done.stdout}\n{done.stderr}"

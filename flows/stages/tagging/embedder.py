@@ -47,6 +47,15 @@ def model_name(tagging: TaggingSettings) -> str:
     raise ValueError(f"unknown tagging backend {tagging.backend!r}; use one of {BACKENDS}")
 
 
+def tag_model_name(settings: Settings) -> str | None:
+    """The keyphrase model of these settings as the tagger names it in paper_keywords (None for
+    an unknown backend: the tagger says why)."""
+    try:
+        return str(model_name(settings.tagging))
+    except (AttributeError, ValueError):
+        return None
+
+
 def model_dir(settings: Settings) -> Path:
     return settings.tagging.model_dir or settings.home / "models"
 
