@@ -100,6 +100,8 @@ def run(
     skipped = None if full_refresh else _skipped_before_prefect(source, input, since, until)
     if skipped is not None:
         console.print(skipped.summary())
+        console.print("  the feed's files are those the last run read: not read again, no Prefect"
+                      " flow run")
         return
     from flows.pipeline import RunRequest, run_pipeline
 
