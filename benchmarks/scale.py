@@ -73,6 +73,8 @@ class Copier:
         paper = dict(item["paper"])
         month = paper["id"].split(".")[0]
         number = self.next_number.get(month, _FIRST_NEW_NUMBER)
+        if number > 99999:  # arXiv ids have at most 5 digits after the month
+            raise ValueError(f"more than {99999 - _FIRST_NEW_NUMBER + 1} copies in month {month}")
         self.next_number[month] = number + 1
         paper["id"] = f"{month}.{number:05d}"
         sentences = _SENTENCE_END.split(paper.get("summary") or "")
