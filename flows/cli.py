@@ -337,13 +337,11 @@ def _skipped_before_prefect(source: Source, input: Path | None, since, until):
     from flows.journal.journal import skip_if_nothing_to_do
     from flows.journal.record import new_run_id
     from flows.stages.ingest import Feed
-    from flows.stages.tagging.embedder import tag_model_name
 
     settings = get_settings()
     feed = Feed(source.value, input, _day(since), _day(until))
-    return _guarded(lambda: skip_if_nothing_to_do(
-        settings, feed, new_run_id(), tag_model_name(settings), logging.getLogger("papertrends")
-    ))
+    log = logging.getLogger("papertrends")
+    return _guarded(lambda: skip_if_nothing_to_do(settings, feed, new_run_id(), log))
 
 
 def _guarded(fn):

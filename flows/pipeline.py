@@ -21,7 +21,6 @@ from flows.journal.journal import RunJournal, RunResult, fault_point
 from flows.journal.record import new_run_id
 from flows.journal.runlock import RunLock
 from flows.settings import Settings, get_settings
-from flows.stages.tagging.embedder import tag_model_name
 
 if TYPE_CHECKING:
     from flows.stages.ingest import Feed, IngestCounts
@@ -187,8 +186,7 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
     run_id = new_run_id()
     with (
         RunLock(settings.lock_path, run_id) as lock,
-        RunJournal(settings, run_id, feed=request.feed, model_name=tag_model_name(settings),
-                   lock=lock, log=log) as journal,
+        RunJournal(settings, run_id, feed=request.feed, lock=lock, log=log) as journal,
     ):
         with journal.stage("ingest"):
             journal.ingested(ingest_task(settings, request, run_id))

@@ -180,7 +180,7 @@ def test_run_record_roundtrips(settings: Settings) -> None:
 
 def test_stage_timings_are_kept_in_order_and_closed_by_the_report(settings: Settings) -> None:
     run_id = "20260103T000000Z-cccccc"
-    journal = RunJournal(settings, run_id, feed=Feed("hf-daily"), model_name=None,
+    journal = RunJournal(settings, run_id, feed=Feed("hf-daily"),
                          lock=RunLock(settings.lock_path, run_id), log=logging.getLogger(__name__))
     record = journal.record
     record_run(settings, None, record)

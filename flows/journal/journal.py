@@ -94,14 +94,17 @@ class RunJournal:
     ``dbt`` and ``outcome`` are what the publish gate judges (None until their stage ran).
     """
 
-    def __init__(self, settings: Settings, run_id: str, *, feed: Feed, model_name: str | None,
-                 lock: RunLock, log: Any, in_prefect: bool = True) -> None:
+    def __init__(self, settings: Settings, run_id: str, *, feed: Feed, lock: RunLock, log: Any,
+                 in_prefect: bool = True) -> None:
+        from flows.stages.tagging.embedder import tag_model_name
+
         self.settings = settings
         self.feed = feed
         self.lock = lock
         self.log = log
         self.in_prefect = in_prefect  # a Prefect flow run: its artifact is the run's report
-        self.record = RunRecord.start(run_id=run_id, source=feed.source, model_name=model_name)
+        self.record = RunRecord.start(run_id=run_id, source=feed.source,
+                                      model_name=tag_model_name(settings))
         self.fingerprint: str | None = None  # what this run's candidate is built from
         self.dbt: DbtOutcome | None = None
         self.outcome: ValidationOutcome | None = None
@@ -251,7 +254,7 @@ class RunJournal:
         )
 
 
-def skip_if_nothing_to_do(settings: Settings, feed: Feed, run_id: str, model_name: str | None,
+def skip_if_nothing_to_do(settings: Settings, feed: Feed, run_id: str,
                           log: Any) -> RunResult | None:
     """Before Prefect starts: when re-reading ``feed`` cannot change the published warehouse
     (:func:`flows.stages.fingerprint.nothing_to_do`), the run takes the lock, is recorded as
@@ -265,8 +268,7 @@ def skip_if_nothing_to_do(settings: Settings, feed: Feed, run_id: str, model_nam
         return None
     with (
         RunLock(settings.lock_path, run_id) as lock,
-        RunJournal(settings, run_id, feed=feed, model_name=model_name, lock=lock, log=log,
-                   in_prefect=False) as journal,
+        RunJournal(settings, run_id, feed=feed, lock=lock, log=log, in_prefect=False) as journal,
     ):
         if not journal.unchanged(full_refresh=False):  # another run got in first
             raise UserError("another run changed the lake as this one started: run it again")

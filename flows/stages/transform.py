@@ -163,8 +163,7 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
         con.execute("create schema raw")
         params = {"reuse": not full_refresh, "extractor": extractor_version()}
         for name, select in _RAW_COPIES.items():
-            used = {k: v for k, v in params.items() if f"${k}" in select}
-            con.execute(f"create table raw.{name} as {select}", used or None)
+            con.execute(f"create table raw.{name} as {select}", _params_in(select, params))
         if "run_audit" in tables:
             con.execute("create table raw.run_audit as select * from lake.run_audit")
         else:
@@ -175,6 +174,11 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
     finally:
         con.close()
     return candidate
+
+
+def _params_in(sql: str, params: dict[str, object]) -> dict[str, object] | None:
+    """The named parameters ``sql`` uses ($name); DuckDB refuses unused ones."""
+    return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
 
 def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
@@ -403,7 +407,7 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
         con.execute("begin transaction")
         params = {"run_id": run_id, "extractor": extractor_version()}
         for sql in [*_REGISTRY_WRITES, *CACHE_WRITES]:
-            con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
+            con.execute(sql, _params_in(sql, params))
         con.execute("commit")
         con.execute("detach candidate")
         con.execute("checkpoint")

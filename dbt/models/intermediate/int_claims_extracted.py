@@ -7,15 +7,10 @@ extracted."""
 from flows.lib.claims.table import claims_table
 
 
-def _arrow(relation):
-    table = relation.arrow()
-    return table.read_all() if hasattr(table, "read_all") else table  # newer DuckDB: a reader
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
-    papers = _arrow(dbt.ref("stg_raw__papers").select("paper_id, abstract"))
-    cache = _arrow(dbt.ref("stg_raw__claims_cache"))
+    papers = dbt.ref("stg_raw__papers").select("paper_id, abstract").to_arrow_table()
+    cache = dbt.ref("stg_raw__claims_cache").to_arrow_table()
     cached = dict(
         zip(cache.column("abstract_md5").to_pylist(), cache.column("claims").to_pylist(),
             strict=True)

@@ -6,15 +6,10 @@ from flows.stages.tagging.keyphrases import compose_text
 from flows.stages.tagging.phrase_quality import boilerplate_table
 
 
-def _arrow(relation):
-    table = relation.arrow()
-    return table.read_all() if hasattr(table, "read_all") else table  # newer DuckDB: a reader
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
-    papers = _arrow(dbt.ref("stg_raw__papers").select("title, abstract"))
-    keyphrases = _arrow(dbt.ref("int_keyphrases_counted").select("keyphrase, n_papers"))
+    papers = dbt.ref("stg_raw__papers").select("title, abstract").to_arrow_table()
+    keyphrases = dbt.ref("int_keyphrases_counted").select("keyphrase, n_papers").to_arrow_table()
     texts = (
         compose_text(title or "", abstract or "")
         for title, abstract in zip(
