@@ -20,6 +20,7 @@ benchmarks/pipeline_cost.py times them (seconds per stage, peak RSS of the proce
 - ``day-500``: a new day of 500 papers.
 
     python benchmarks/scale.py --papers 10000 [--home H] [--work DIR] [--model-dir DIR]
+        [--runs day-20,no-op,full-refresh,day-500]
 
 Set PREFECT_API_URL to a long-lived `prefect server start` (the issue's setting); without it each
 run starts Prefect's temporary server (in the ``start`` column).
@@ -110,6 +111,10 @@ def new_day(items: list[tuple[str, dict]], n: int, day: str, folder: Path,
     return write_days({day: [copier.copy(item, published=day) for _, item in picked]}, folder)
 
 
+# the runs after the cold build (or catch-up), in order
+RUNS = ("day-20", "no-op", "full-refresh", "day-500")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, required=True, help="archive size (N)")
@@ -120,7 +125,11 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/pt-scale"))
     parser.add_argument("--model-dir", type=Path, default=None)
     parser.add_argument("--task-runner", default="threads", choices=["threads", "dask"])
+    parser.add_argument("--runs", default=",".join(RUNS),
+                        help="which runs, in this order (the first is cold or catch-up);"
+                             f" default: {','.join(RUNS)}")
     args = parser.parse_args()
+    wanted = [r for r in RUNS if r in args.runs.split(",")]
 
     items = real_items(args.data)
     if not items:
@@ -145,6 +154,7 @@ def main() -> int:
     plan = [("catch-up" if args.home else "cold", archive, []), ("day-20", day20, []),
             ("no-op", day20, []), ("full-refresh", day20, ["--full-refresh"]),
             ("day-500", day500, [])]
+    plan = [plan[0], *(run for run in plan[1:] if run[0] in wanted)]
 
     print(f"archive: {args.papers} papers ({len(items)} real) over "
           f"{len(list(archive.glob('*.json')))} days; home {home}; task runner "
@@ -160,7 +170,7 @@ def main() -> int:
               f"{os.getloadavg()[0]:.2f} (log {args.work / f'{name}.log'})", flush=True)
         if m.exit_code != 0:
             break
-    if "full-refresh" in digests:
+    if {"day-20", "full-refresh"} <= set(digests):
         differ = sorted(t for t, d in digests["full-refresh"].items() if digests["day-20"][t] != d)
         print(f"full refresh vs day-20: {len(digests['day-20']) - len(differ)} public marts "
               f"equal, differing: {differ or 'none'}")

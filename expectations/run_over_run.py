@@ -6,7 +6,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 
 from flows.lib.contract import mart_names
-from flows.stages.validate import PUBLISHED, FrameSuite, SuiteInputs
+from flows.stages.validate import PUBLISHED, FrameSuite, SuiteInputs, quote_identifier
 
 # Only the public marts are compared (run_audit only grows; intermediate tables may change).
 _MARTS = ", ".join(f"'{t}'" for t in mart_names())
@@ -68,10 +68,6 @@ def _distinct_papers(con, _raw) -> pd.DataFrame:
     return con.execute(DISTINCT_PAPERS.format(kept=kept)).df()
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _row_counts(con, _raw) -> pd.DataFrame:
     """One row per published mart: its rows now and in the candidate, and the shrink."""
     published = [
@@ -99,10 +95,10 @@ def _row_counts(con, _raw) -> pd.DataFrame:
         ).fetchall()}
         kept = f" where {_SET_ASIDE}" if has_set_aside and "paper_id" in columns else ""
         before = con.execute(
-            f"select count(*) from {PUBLISHED}.main.{_quote(table)}{kept}"
+            f"select count(*) from {PUBLISHED}.main.{quote_identifier(table)}{kept}"
         ).fetchone()[0]
         after = (
-            con.execute(f"select count(*) from main.{_quote(table)}").fetchone()[0]
+            con.execute(f"select count(*) from main.{quote_identifier(table)}").fetchone()[0]
             if table in candidate
             else 0
         )

@@ -1,4 +1,8 @@
-"""Layer 2: the keyphrase tags (the lake's current tags copied to raw.*, and the mart)."""
+"""Layer 2: the keyphrase tags (the lake's current tags copied to raw.*, and the mart).
+
+Checked on changed rows (``delta_key``): a paper's rows are checked again together when any of
+them changed, so a duplicate keyphrase or one too many is caught with the rows it joins.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +59,7 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
     return [
         FrameSuite(
             name="tags.raw_paper_keywords",
+            delta_key=("paper_id",),
             frame=WITH_COUNT.format(table="raw.paper_keywords"),
             requires=("raw.paper_keywords",),
             key_columns=["paper_id", "keyphrase"],
@@ -68,6 +73,7 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
         ),
         FrameSuite(
             name="tags.raw_tagged_papers",
+            delta_key=("paper_id",),
             frame="select * from raw.tagged_papers",
             requires=("raw.tagged_papers",),
             key_columns=["paper_id"],
@@ -82,6 +88,7 @@ def suites(inputs: SuiteInputs) -> list[FrameSuite]:
         ),
         FrameSuite(
             name="tags.fct_paper_keywords",
+            delta_key=("paper_id",),
             frame=WITH_COUNT.format(table="main.fct_paper_keywords"),
             requires=("main.fct_paper_keywords",),
             key_columns=["paper_id", "keyphrase"],

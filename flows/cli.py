@@ -66,7 +66,8 @@ FullRefreshOpt = Annotated[
     bool,
     typer.Option(
         "--full-refresh",
-        help="Build and publish even when nothing that feeds the warehouse changed.",
+        help="Build and publish even when nothing that feeds the warehouse changed; reuse no"
+        " cached claims and check every row (not only the rows that changed).",
     ),
 ]
 

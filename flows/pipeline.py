@@ -95,16 +95,16 @@ def ingest_task(settings: Settings, request: RunRequest, run_id: str) -> "Ingest
 def build_candidate_task(
     settings: Settings, run_id: str, fingerprint: str | None, full_refresh: bool
 ) -> Path:
-    """The candidate, stamped with what it is built from (``fingerprint``, when known);
-    ``full_refresh``: nothing reused from earlier runs (cached claims)."""
+    """The candidate, stamped with what it is built from (``fingerprint``, when known) and the
+    gate's rules; ``full_refresh``: nothing reused from earlier runs (cached claims)."""
     from flows.journal.housekeeping import prune_runs
     from flows.stages.fingerprint import stamp
     from flows.stages.transform import build_candidate
+    from flows.stages.validate import rules_version
 
     prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
     candidate = build_candidate(settings, run_id, full_refresh=full_refresh)
-    if fingerprint:
-        stamp(candidate, fingerprint, run_id)
+    stamp(candidate, fingerprint, run_id, rules_version(settings))
     return candidate
 
 
@@ -125,7 +125,9 @@ where not list_contains(?::varchar[], run_id)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_task(settings: Settings, candidate: Path, run_id: str) -> "ValidationOutcome":
+def validate_task(
+    settings: Settings, candidate: Path, run_id: str, every_row: bool
+) -> "ValidationOutcome":
     from flows.lib.lake import open_lake
     from flows.stages.publish import published_run_ids
     from flows.stages.validate import validate_candidate
@@ -133,7 +135,9 @@ def validate_task(settings: Settings, candidate: Path, run_id: str) -> "Validati
     published = published_run_ids(settings)
     with open_lake(settings.lake_path, read_only=True) as con:
         raw_batch = con.execute(UNPUBLISHED_RAW, [published]).df()
-    return validate_candidate(settings, candidate, run_id=run_id, raw_batch=raw_batch)
+    return validate_candidate(
+        settings, candidate, run_id=run_id, raw_batch=raw_batch, every_row=every_row
+    )
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -201,7 +205,9 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.built(dbt_build_task(settings, candidate, run_id))
         if journal.dbt_passed:
             with journal.stage("validate"):
-                journal.validated(validate_task(settings, candidate, run_id))
+                journal.validated(
+                    validate_task(settings, candidate, run_id, request.full_refresh)
+                )
         if not journal.passed:
             journal.reject(candidate)
         else:

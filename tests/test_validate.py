@@ -23,11 +23,13 @@ from flows.journal.reports import report_markdown, write_report
 from flows.lib.contract import public_marts
 from flows.lib.lake import DDL, RUN_AUDIT_COLUMNS
 from flows.settings import Settings
+from flows.stages.fingerprint import stamp
 from flows.stages.validate import (
     CheckResult,
     SuiteInputs,
     ValidationOutcome,
     build_suites,
+    rules_version,
     validate_candidate,
 )
 
@@ -435,9 +437,22 @@ def test_raw_batch_failures_are_named(
     assert_report_names(settings, outcome, "rawbad", failed[("raw_batch.records", "source")])
 
 
-def test_tags_and_marts_rules(settings: Settings, candidate: Path) -> None:
+def publish_base(settings: Settings, base_warehouse: Path, rules: str | None = None) -> None:
+    """The base warehouse as the published one, stamped as having passed ``rules`` (default:
+    this gate's rules)."""
+    shutil.copyfile(base_warehouse, settings.warehouse_path)
+    stamp(settings.warehouse_path, "fingerprint", "run-0", rules or rules_version(settings))
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["every-row", "changed-rows"])
+def test_tags_and_marts_rules(
+    settings: Settings, candidate: Path, base_warehouse: Path, published: bool
+) -> None:
     """Score out of range, too many keyphrases, a window hole, an unknown unit, a topic
-    without members, a share above 1: each named by its own check."""
+    without members, a share above 1: each named by its own check -- on a first run (every row)
+    and against a published warehouse that passed the same rules (only changed rows)."""
+    if published:
+        publish_base(settings, base_warehouse)
     top_n = settings.tagging.top_n
     execute(
         candidate,
@@ -475,6 +490,75 @@ def test_tags_and_marts_rules(settings: Settings, candidate: Path) -> None:
     assert "topic_id=2, grain=day" in gap.details
     [orphan] = [c for c in outcome.failed_checks() if c.column == "n_members"]
     assert "orphan" in orphan.details
+    # against the published warehouse only changed rows were checked
+    assert bool(outcome.changed_only) == published
+
+
+def test_against_a_warehouse_that_passed_the_same_rules_only_changed_rows_are_checked(
+    settings: Settings, candidate: Path, base_warehouse: Path
+) -> None:
+    publish_base(settings, base_warehouse)
+    outcome = validate_candidate(settings, candidate, run_id="same")
+    assert outcome.success, outcome.failed_checks()
+    checked = outcome.changed_only
+    assert {"tags.raw_paper_keywords", "marts.dim_papers", "marts.fct_keyword_trends",
+            "marts.fct_claims"} <= set(checked)
+    assert all(n == 0 and total > 0 for n, total in checked.values()), checked
+    # whole-table checks (the contract, run over run) run every time
+    suites = {r.suite for r in outcome.results}
+    assert {"marts.contract", "run_over_run.row_counts", "run_over_run.schema"} <= suites
+
+    # one paper's new tags: the paper's rows are checked, no others
+    execute(candidate, "update raw.paper_keywords set score = score / 2 where paper_id ="
+                       " (select min(paper_id) from raw.paper_keywords)")
+    again = validate_candidate(settings, candidate, run_id="one-paper").changed_only
+    con = duckdb.connect(str(candidate), read_only=True)
+    (rows_of_paper,) = con.execute("select count(*) from raw.paper_keywords where paper_id ="
+                                   " (select min(paper_id) from raw.paper_keywords)").fetchone()
+    con.close()
+    assert again["tags.raw_paper_keywords"][0] == rows_of_paper
+    assert again["marts.dim_papers"][0] == 0
+
+
+def test_a_copy_of_an_unchanged_row_is_caught_on_changed_rows(
+    settings: Settings, candidate: Path, base_warehouse: Path
+) -> None:
+    """A second copy of a published row differs from nothing the published warehouse has
+    once: the uniqueness checks see both copies."""
+    publish_base(settings, base_warehouse)
+    execute(  # (create ... as: the copies without the lake's primary keys)
+        candidate,
+        "create or replace table raw.tagged_papers as select * from raw.tagged_papers"
+        " union all select * from raw.tagged_papers"
+        " where paper_id = (select min(paper_id) from raw.tagged_papers)",
+        "create or replace table raw.paper_keywords as select * from raw.paper_keywords"
+        " union all select * from raw.paper_keywords"
+        " where paper_id = (select max(paper_id) from raw.paper_keywords) and rank = 1",
+    )
+    outcome = validate_candidate(settings, candidate, run_id="copies")
+    failed = {(c.suite, c.expectation) for c in outcome.failed_checks()}
+    assert ("tags.raw_tagged_papers", "expect_column_values_to_be_unique") in failed
+    assert ("tags.raw_paper_keywords", "expect_compound_columns_to_be_unique") in failed
+    assert outcome.changed_only
+
+
+@pytest.mark.parametrize("why", ["other-rules", "no-stamp", "full-refresh"])
+def test_rows_published_under_other_rules_are_checked_again(
+    settings: Settings, candidate: Path, base_warehouse: Path, why: str
+) -> None:
+    """A bad row the published warehouse already holds (it passed looser rules, or the rules it
+    passed are unknown) fails the gate: every row is checked; so does ``--full-refresh``."""
+    publish_base(settings, base_warehouse, rules="looser" if why == "other-rules" else None)
+    if why == "no-stamp":
+        execute(settings.warehouse_path, "drop table raw.build_inputs")
+    for path in (settings.warehouse_path, candidate):
+        execute(path, "update main.dim_papers set n_keyphrases = -1"
+                      " where paper_id = (select min(paper_id) from main.dim_papers)")
+    outcome = validate_candidate(
+        settings, candidate, run_id=why, every_row=why == "full-refresh"
+    )
+    assert failing(outcome, "marts.dim_papers", "expect_column_values_to_be_between")
+    assert outcome.changed_only == {}
 
 
 def test_schema_drift_removed_or_retyped_fails_added_column_and_small_shrink_pass(

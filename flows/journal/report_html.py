@@ -101,6 +101,7 @@ class RunReport:
     data_docs_index: str | None  # relative to the report folder
     data_docs_pages: list[ValidationPage]
     skipped_suites: list[str]
+    changed_only: str | None  # which suites checked only changed rows, and how many
     error: str | None
     generated_at: datetime
 
@@ -295,6 +296,7 @@ def build_report(settings: Settings, run_id: str) -> RunReport:
         data_docs_index="data_docs/index.html" if (docs / "index.html").is_file() else None,
         data_docs_pages=pages,
         skipped_suites=list(outcome.skipped_suites) if outcome else [],
+        changed_only=outcome.changed_only_note() if outcome and outcome.changed_only else None,
         error=record.error,
         generated_at=datetime.now(UTC),
     )

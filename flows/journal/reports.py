@@ -178,6 +178,8 @@ def _check_lines(
         lines += ["", f"All {outcome.passed} expectations passed."]
     if outcome is not None and outcome.skipped_suites:
         lines += ["", "Skipped suites: " + ", ".join(outcome.skipped_suites)]
+    if outcome is not None and outcome.changed_only:
+        lines += ["", outcome.changed_only_note()]
     return lines
 
 

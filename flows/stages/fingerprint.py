@@ -98,12 +98,19 @@ def code_hash(folders: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def stamp(candidate: Path, fingerprint: str, run_id: str) -> None:
-    """Record in the candidate what it is built from (published with it)."""
+def stamp(candidate: Path, fingerprint: str | None, run_id: str, gate_rules: str) -> None:
+    """Record in the candidate what it is built from and the rules its gate applies
+    (``flows.stages.validate.rules_version``); published with it."""
     con = duckdb.connect(str(candidate))
     try:
-        con.execute(f"create or replace table {STAMP_TABLE} (fingerprint varchar, run_id varchar)")
-        con.execute(f"insert into {STAMP_TABLE} values (?, ?)", [fingerprint, run_id])  # noqa: S608
+        con.execute(
+            f"create or replace table {STAMP_TABLE}"
+            " (fingerprint varchar, run_id varchar, gate_rules varchar)"
+        )
+        con.execute(
+            f"insert into {STAMP_TABLE} values (?, ?, ?)",  # noqa: S608
+            [fingerprint, run_id, gate_rules],
+        )
         con.execute("checkpoint")
     finally:
         con.close()
@@ -123,7 +130,7 @@ def published_stamp(settings: Settings) -> tuple[str, str] | None:
         return None
     finally:
         con.close()
-    return (str(row[0]), str(row[1])) if row else None
+    return (str(row[0]), str(row[1])) if row and row[0] else None
 
 
 def feed_digest(feed: Feed) -> str | None:

@@ -14,17 +14,28 @@ every run keeps its own HTML report, built once by the checkpoint's ``UpdateData
 
 The candidate is opened read-only; the published warehouse (for the run-over-run suite) is
 attached read-only to that connection only while its frames are computed.
+
+Row checks run on what changed. The published warehouse passed the gate; when it passed the same
+rules (``rules_version``: the settings, the expectation modules, this module and GX, stamped into
+every candidate), a suite with a ``delta_key`` checks only the rows of its frame that the
+published warehouse's frame lacks (computed in DuckDB, ``EXCEPT ALL``), with every row sharing
+their ``delta_key``. Cross-row facts are columns of the frame (rows per paper, the next window
+missing, a topic's members), so a row whose neighbours changed differs too and is checked again.
+Whole-table checks (the contract, run over run) are aggregates computed in DuckDB and always run.
+A first run, changed rules, a frame the published warehouse cannot compute, and ``--full-refresh``
+check every row.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import math
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +59,8 @@ ROW_KEY = "row_key"
 # Second column added to every frame: the row's paper (null where a frame has no paper_id), so
 # a failed check names every offending paper (``CheckResult.paper_ids``).
 PAPER_KEY = "paper_key"
+# The settings sections the expectation modules read (part of ``rules_version``).
+RULE_SETTINGS = {"validation", "tagging"}
 
 @dataclass
 class FrameSuite:
@@ -58,6 +71,12 @@ class FrameSuite:
     names tables (``schema.table``) the frame reads: when one is missing the suite is skipped
     (the ``marts.contract`` suite reports missing marts). ``key_columns`` are shown beside
     failing values in the details.
+
+    ``delta_key`` (SQL frames only): the suite checks only changed rows when the published
+    warehouse passed the same rules -- the rows the published frame lacks, and every row sharing
+    their ``delta_key`` values (``()``: the row alone; a uniqueness check names the columns it
+    is unique within, so a second copy of an unchanged row brings the first along). None: every
+    row, every run. ``derive`` adds Python-computed columns to the fetched rows.
     """
 
     name: str
@@ -65,6 +84,8 @@ class FrameSuite:
     expectations: list[Any]
     key_columns: list[str] = field(default_factory=list)
     requires: tuple[str, ...] = ()
+    delta_key: tuple[str, ...] | None = None
+    derive: Callable[[pandas.DataFrame], pandas.DataFrame] | None = None
 
 
 @dataclass
@@ -96,9 +117,18 @@ class ValidationOutcome:
     data_docs_index: Path | None
     seconds: float = 0.0
     skipped_suites: list[str] = field(default_factory=list)
+    # suites that checked only changed rows -> (rows checked, rows of the frame)
+    changed_only: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def failed_checks(self) -> list[CheckResult]:
         return [r for r in self.results if not r.success]
+
+    def changed_only_note(self) -> str:
+        """The reports' line on the suites that checked only changed rows."""
+        return (
+            "Checked only the rows changed since the published warehouse (same rules): "
+            + ", ".join(f"{s}: {n:,} of {t:,} rows" for s, (n, t) in self.changed_only.items())
+        )
 
     def offending_papers(self) -> list[str]:
         """Every paper a failed check names (what ``papertrends quarantine`` can set aside)."""
@@ -112,6 +142,7 @@ class ValidationOutcome:
             "seconds": round(self.seconds, 2),
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
             "skipped_suites": list(self.skipped_suites),
+            "changed_only": {s: list(counts) for s, counts in self.changed_only.items()},
             "results": [r.__dict__ for r in self.results],
         }
 
@@ -126,6 +157,7 @@ class ValidationOutcome:
             data_docs_index=Path(docs) if docs else None,
             seconds=float(data.get("seconds", 0.0)),
             skipped_suites=list(data.get("skipped_suites", [])),
+            changed_only={s: tuple(c) for s, c in data.get("changed_only", {}).items()},
         )
 
 
@@ -480,12 +512,15 @@ def validate_candidate(
     *,
     run_id: str,
     raw_batch: pandas.DataFrame | None = None,
+    every_row: bool = False,
 ) -> ValidationOutcome:
     """Run every suite on the candidate warehouse and build this run's Data Docs.
 
     Suites: the raw batch (``raw_batch``: this run's new/updated raw records; None skips it), the
     tags, every mart, and -- when ``settings.warehouse_path`` exists -- the run-over-run checks
-    against the published warehouse. Neither file is modified.
+    against the published warehouse. Row checks run on the rows that changed since the published
+    warehouse when it passed the same rules (module doc); ``every_row`` checks every row anyway.
+    Neither file is modified.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     started = time.perf_counter()
@@ -495,7 +530,7 @@ def validate_candidate(
     docs_dir = settings.reports_dir / run_id / "data_docs"
     docs_dir.mkdir(parents=True, exist_ok=True)
 
-    fetched = _fetch_frames(settings, candidate, run_id, raw_batch)
+    fetched = _fetch_frames(settings, candidate, run_id, raw_batch, every_row=every_row)
     results = fetched.errors + _run_checkpoint(settings, run_id, fetched.frames, docs_dir)
     failed = sum(1 for r in results if not r.success)
     index = docs_dir / "index.html"
@@ -507,33 +542,62 @@ def validate_candidate(
         data_docs_index=index if index.is_file() else None,
         seconds=time.perf_counter() - started,
         skipped_suites=fetched.skipped,
+        changed_only=fetched.changed_only,
     )
+
+
+def rules_version(settings: Settings) -> str:
+    """The rules the gate applies (16 hex characters): the settings the suites read (validation
+    and tagging), the expectation modules, this module and GX's version. Stamped into each
+    candidate (``raw.build_inputs``)."""
+    from importlib.metadata import version
+
+    from flows.stages.fingerprint import code_hash
+
+    digest = hashlib.sha256()
+    for part in (
+        settings.model_dump_json(include=RULE_SETTINGS),
+        version("great_expectations"),
+        code_hash([Path(settings.validation.expectations_dir)]),
+    ):
+        digest.update(part.encode() + b"\0")
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
 class _Frames:
     """What the suites got from the candidate: their frames, a failed check for each frame (or
-    published warehouse) that could not be read, and the suites skipped for missing tables."""
+    published warehouse) that could not be read, the suites skipped for missing tables, and the
+    suites that checked only changed rows."""
 
     frames: list[tuple[FrameSuite, Any]] = field(default_factory=list)
     errors: list[CheckResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    changed_only: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add(
         self,
         con: duckdb.DuckDBPyConnection,
         spec: FrameSuite,
-        candidate_tables: set[str],
+        inputs: SuiteInputs,
         raw_batch: pandas.DataFrame | None,
+        *,
+        against_published: bool,
     ) -> None:
-        missing = [t for t in spec.requires if t not in candidate_tables]
+        missing = [t for t in spec.requires if t not in inputs.candidate_tables]
         if missing:
             self.skipped.append(f"{spec.name} (missing {', '.join(missing)})")
         elif spec.frame is None:
             self.frames.append((spec, raw_batch))
         else:
             try:
-                self.frames.append((spec, _fetch(con, spec.frame, raw_batch)))
+                df = None
+                if against_published and spec.delta_key is not None:
+                    df = self._changed_rows(con, spec)
+                if df is None:
+                    df = _fetch(con, spec.frame, raw_batch)
+                self.frames.append((spec, spec.derive(df) if spec.derive else df))
             except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
                 # a frame that cannot be built (missing column, bad SQL) fails its suite
                 self.errors.append(
@@ -543,9 +607,73 @@ class _Frames:
                     )
                 )
 
+    def _changed_rows(
+        self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
+    ) -> pandas.DataFrame | None:
+        """The rows of ``spec``'s frame the published warehouse's frame lacks, with every row
+        sharing their ``delta_key``; None when the published frame cannot be computed (a table or
+        column it lacks) or has other columns (then every row is checked)."""
+        try:
+            return self._compare_frames(con, spec)
+        finally:
+            con.execute("drop table if exists temp.candidate_frame;"
+                        " drop table if exists temp.published_frame")
+
+    def _compare_frames(
+        self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
+    ) -> pandas.DataFrame | None:
+        candidate_db = _current_database(con)
+        try:
+            con.execute(f"use {PUBLISHED}")
+            con.execute(f"create temp table published_frame as {spec.frame}")
+        except duckdb.Error:
+            return None
+        finally:
+            con.execute(f"use {quote_identifier(candidate_db)}")
+        con.execute(f"create temp table candidate_frame as {spec.frame}")
+        if _frame_columns(con, "published_frame") != _frame_columns(con, "candidate_frame"):
+            return None
+        key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key) or "f"
+        df = con.execute(CHANGED_ROWS.format(key=key)).df()
+        total = con.execute("select count(*) from temp.candidate_frame").fetchone()[0]
+        self.changed_only[spec.name] = (len(df), total)
+        return df
+
+
+# The candidate frame's rows whose key (hash of the delta_key columns, or of the whole row) is
+# that of a row the published frame lacks (EXCEPT ALL: a second copy of a published row counts).
+CHANGED_ROWS = """
+    select * from temp.candidate_frame as f
+    where hash({key}) in (
+        select hash({key}) from (
+            select * from temp.candidate_frame
+            except all
+            select * from temp.published_frame
+        ) as f
+    )
+"""
+
+
+def _frame_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns()"
+        " where database_name = 'temp' and table_name = ? order by column_index",
+        [table],
+    ).fetchall()
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (a table, column or database name)."""
+    return '"' + name.replace('"', '""') + '"'
+
 
 def _fetch_frames(
-    settings: Settings, candidate: Path, run_id: str, raw_batch: pandas.DataFrame | None
+    settings: Settings,
+    candidate: Path,
+    run_id: str,
+    raw_batch: pandas.DataFrame | None,
+    *,
+    every_row: bool,
 ) -> _Frames:
     """Every suite's frame, from the candidate opened read-only (with the published warehouse,
     when there is one, attached read-only while they are computed)."""
@@ -562,12 +690,27 @@ def _fetch_frames(
             columns=_columns(con),
         )
         with _published_attached(con, published, inputs, fetched.errors) as has_published:
+            same_rules = (
+                has_published and not every_row
+                and _published_rules(con) == rules_version(settings)
+            )
             suites = build_suites(
                 settings, inputs, raw_batch=raw_batch is not None, published=has_published
             )
             for spec in suites:
-                fetched.add(con, spec, inputs.candidate_tables, raw_batch)
+                fetched.add(con, spec, inputs, raw_batch, against_published=same_rules)
     return fetched
+
+
+def _published_rules(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The rules the published warehouse passed (its stamp); None when it has no stamp."""
+    from flows.stages.fingerprint import STAMP_TABLE
+
+    try:
+        row = con.execute(f"select gate_rules from {PUBLISHED}.{STAMP_TABLE}").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
 
 
 @contextmanager
