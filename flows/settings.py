@@ -111,6 +111,11 @@ class TopicSettings(BaseModel):
     assign_similarity: float = 0.7
     # loose papers of the last loose_days days help found new topics (they keep their own)
     loose_days: int = 90
+    # the pool BERTopic clusters on a run with a registry: the unplaced papers and, up to this
+    # many papers in all, the loose papers closest to one of them. Below 4,096 points UMAP finds
+    # exact neighbours; above, pynndescent compiles for about two minutes in every process
+    # (numba cannot cache it), so a day's cost would grow with the papers of loose_days
+    max_pool_papers: int = 2000
     # themes: ward clustering of topic centroids into groups of about topics_per_theme;
     # a new topic joins an existing theme whose centroid is at least this similar
     topics_per_theme: int = 10

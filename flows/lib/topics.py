@@ -9,7 +9,9 @@ Placing papers (``place_papers``), against the registry of the last published ru
 2. any other paper joins the nearest registry topic when its centroid is at least
    ``assign_similarity`` close (cosine);
 3. the rest, with the *loose* papers of the last ``loose_days`` (papers that were placed below
-   ``assign_similarity`` before), form the pool. BERTopic (UMAP with a fixed ``random_state``,
+   ``assign_similarity`` before) closest to them, form the pool (``max_pool_papers`` in all: a
+   loose paper far from every unplaced paper cannot help found a topic, and the pool, not the
+   archive, sets the day's cost). BERTopic (UMAP with a fixed ``random_state``,
    HDBSCAN with ``min_cluster_size``) clusters the pool; a cluster with at least
    ``min_new_papers`` unplaced papers founds a new topic, id ``t_`` + hash of its members.
    Loose papers help found it but keep their topic: no unchanged paper ever moves;
@@ -163,18 +165,35 @@ def nearest(
     centroids = _normalise(centroids)
     for start in range(0, n, chunk):
         block = vectors[start : start + chunk] @ centroids.T
-        # stable order: highest similarity, ties by centroid position
-        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        order = _top_k(block, k)
         idx[start : start + chunk] = order
         sims[start : start + chunk] = np.take_along_axis(block, order, axis=1)
     return idx, sims
 
 
+def _top_k(block: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, largest first, ties by column: the first
+    k of a stable argsort of ``-block``, without sorting whole rows (rows tied at the k-th
+    value are sorted whole)."""
+    if k >= block.shape[1]:
+        return np.argsort(-block, axis=1, kind="stable")[:, :k]
+    top = np.sort(np.argpartition(-block, k - 1, axis=1)[:, :k], axis=1)
+    values = np.take_along_axis(block, top, axis=1)
+    order = np.take_along_axis(top, np.argsort(-values, axis=1, kind="stable"), axis=1)
+    tied = (block >= values.min(axis=1, keepdims=True)).sum(axis=1) > k
+    if tied.any():
+        order[tied] = np.argsort(-block[tied], axis=1, kind="stable")[:, :k]
+    return order
+
+
 def centroids_of(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(unique labels, unit mean vector per label) without any pairwise matrix."""
     keys, inverse = np.unique(labels, return_inverse=True)
-    sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, inverse, vectors)
+    if not len(keys):
+        return keys, np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
+    sums = np.add.reduceat(vectors[order].astype(np.float64), starts, axis=0)
     return keys, _normalise(sums).astype(np.float32)
 
 
@@ -310,8 +329,10 @@ def topic_model(params: TopicParams, n_docs: int) -> Any:
 def _found_topics(place: Placement, params: TopicParams) -> Any:
     """Step 3: cluster the pool; clusters with enough unplaced papers found new topics."""
     unplaced = place.how == ""
-    pool = np.flatnonzero(unplaced | place.loose_pool)
-    if unplaced.sum() < params.min_new_papers or len(pool) <= params.umap_n_components + 2:
+    if unplaced.sum() < params.min_new_papers:
+        return None
+    pool = _pool(place, params)
+    if len(pool) <= params.umap_n_components + 2:
         return None
     docs = keyphrase_docs(place.papers.iloc[pool])
     if len({k for doc in docs for k in split_keyphrases(doc)}) < 2:
@@ -333,6 +354,18 @@ def _found_topics(place: Placement, params: TopicParams) -> Any:
         founded[int(label)] = topic_id
     model.papertrends_founded = founded  # BERTopic topic number -> our topic id
     return model
+
+
+def _pool(place: Placement, params: TopicParams) -> np.ndarray:
+    """Indices of the papers to cluster: every unplaced paper and, up to ``max_pool_papers`` in
+    all, the loose papers closest to one of them (ties: paper order)."""
+    unplaced = np.flatnonzero(place.how == "")
+    loose = np.flatnonzero(place.loose_pool)
+    room = max(params.max_pool_papers - len(unplaced), 0)
+    if len(loose) > room:
+        _, sims = nearest(place.vectors[loose], place.vectors[unplaced])
+        loose = loose[np.argsort(-sims[:, 0], kind="stable")[:room]]
+    return np.sort(np.concatenate([unplaced, loose]))
 
 
 def _place_leftovers(place: Placement) -> None:
