@@ -26,7 +26,13 @@ from flows.lib.claims.table import abstract_md5, claims_table, extractor_version
 from flows.lib.contract import public_marts
 from flows.lib.topics import params_from_config, place_papers, relation_frame
 from flows.settings import Settings, TopicSettings
-from flows.stages.tagging.phrase_quality import is_measurement
+from flows.stages.tagging.keyphrases import compose_text
+from flows.stages.tagging.phrase_quality import (
+    boilerplate_table,
+    counter_version,
+    is_measurement,
+    word_stats,
+)
 from flows.stages.transform import (
     _RAW_COPIES,
     LAKE_CACHES,
@@ -434,7 +440,9 @@ def test_claims_reused_from_the_cache_are_those_a_fresh_extraction_finds(builds:
     assert {r[0] for r in in_cache} == {abstract_md5(a) for _, a in papers if a}
 
 
-def test_a_full_refresh_and_another_extractor_reuse_no_cached_claims(builds: Builds) -> None:
+def test_a_full_refresh_and_another_version_reuse_no_cached_claims_or_word_counts(
+    builds: Builds,
+) -> None:
     settings = builds.settings
     con = duckdb.connect(str(settings.lake_path))
     try:
@@ -442,16 +450,48 @@ def test_a_full_refresh_and_another_extractor_reuse_no_cached_claims(builds: Bui
             "insert into claims_cache select abstract_md5, 'another-version', claims "
             "from claims_cache"
         )
+        con.execute(
+            "insert into word_counts_cache select content_hash, 'another-version', words "
+            "from word_counts_cache"
+        )
     finally:
         con.close()
     reused = build_candidate(settings, "r-claims")
-    assert _query(reused, "select count(*) from raw.claims_cache")[0][0] > 0
-    assert _query(
-        reused, "select count(*) from raw.claims_cache where extractor <> "
-        f"'{extractor_version()}'"
-    )[0][0] == 0
+    for cache, version in (("claims_cache", "extractor"), ("word_counts_cache", "counter")):
+        assert _query(reused, f"select count(*) from raw.{cache}")[0][0] > 0
+        assert _query(
+            reused, f"select count(*) from raw.{cache} where {version} = 'another-version'"
+        )[0][0] == 0
     refreshed = build_candidate(settings, "r-claims-refresh", full_refresh=True)
     assert _query(refreshed, "select count(*) from raw.claims_cache")[0][0] == 0
+    assert _query(refreshed, "select count(*) from raw.word_counts_cache")[0][0] == 0
+
+
+def test_boilerplate_from_cached_word_counts_is_what_counting_every_text_gives(
+    builds: Builds,
+) -> None:
+    """Each text's words are counted once: the lake caches the counts after each publish and
+    later builds sum them in DuckDB. The boilerplate a build publishes is what counting every
+    text afresh gives, for the texts it reused and for the rewritten ones (r3)."""
+    cached = _query(builds.second, "select count(*) from raw.word_counts_cache")[0][0]
+    first_texts = _query(builds.first, "select count(distinct content_hash) from raw.papers")
+    assert cached == first_texts[0][0] > 0  # r2 reused the counts of every text r1 published
+    papers = _query(builds.rewrite, "select content_hash, title, abstract from raw.papers")
+    phrase_df = dict(
+        _query(builds.rewrite, "select keyphrase, n_papers from int_keyphrases_counted")
+    )
+    afresh = boilerplate_table(
+        word_stats(compose_text(title or "", abstract or "") for _, title, abstract in papers),
+        phrase_df,
+    )
+    built = _query(builds.rewrite, "select * from int_keyphrases_boilerplate order by keyphrase")
+    assert built == sorted(tuple(row.values()) for row in afresh.to_pylist())
+    assert any(row[-1] for row in built)  # some boilerplate, so the comparison says something
+    in_cache = _query(
+        builds.settings.lake_path,
+        f"select content_hash from word_counts_cache where counter = '{counter_version()}'",
+    )
+    assert {r[0] for r in in_cache} == {content_hash for content_hash, _, _ in papers}
 
 
 def test_labels_are_never_measurements(builds: Builds) -> None:

@@ -26,7 +26,9 @@ from flows.settings import Settings
 # from what was published. (build_candidate also copies run_audit, the runs' log.)
 LAKE_INPUTS = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
 LAKE_CACHES = ("doc_embeddings", "phrase_embeddings")  # append-only, keyed by content
-LAKE_DERIVED = ("topic_registry", "theme_registry", "topic_assignments", "claims_cache")
+LAKE_DERIVED = (
+    "topic_registry", "theme_registry", "topic_assignments", "claims_cache", "word_counts_cache"
+)
 
 # lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
 # Papers set aside (`papertrends quarantine`) leave every warehouse: no row of theirs is copied.
@@ -47,6 +49,13 @@ _RAW_COPIES: dict[str, str] = {
         select * from lake.claims_cache
         where $reuse and extractor = $extractor
             and abstract_md5 in (select md5(abstract) from lake.papers)
+    """,
+    # this counter's word counts of the lake's texts (flows.stages.tagging.phrase_quality); none
+    # on a full refresh
+    "word_counts_cache": """
+        select * from lake.word_counts_cache
+        where $reuse and counter = $counter
+            and content_hash in (select content_hash from lake.papers)
     """,
     # for run-over-run: papers set aside are not counted as lost
     "set_aside": "select * from lake.set_aside",
@@ -114,6 +123,7 @@ def ensure_lake_tables(lake_path: Path) -> None:
     space of document embeddings, so the next run founds topics afresh."""
     from flows.lib.claims.table import CACHE_DDL
     from flows.lib.topics import REGISTRY_DDL, REGISTRY_MARKERS
+    from flows.stages.tagging.phrase_quality import WORDS_CACHE_DDL
 
     con = duckdb.connect(str(lake_path))
     try:
@@ -129,6 +139,7 @@ def ensure_lake_tables(lake_path: Path) -> None:
                 con.execute(f"drop table {table}")
         con.execute(REGISTRY_DDL)
         con.execute(CACHE_DDL)
+        con.execute(WORDS_CACHE_DDL)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -143,8 +154,9 @@ def _lake_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = False) -> Path:
     """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``
-    (``full_refresh``: without the cached claims)."""
+    (``full_refresh``: without the cached claims and word counts)."""
     from flows.lib.claims.table import extractor_version
+    from flows.stages.tagging.phrase_quality import counter_version
 
     lake_path = settings.lake_path
     if not lake_path.is_file():
@@ -161,7 +173,10 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
         tables = _lake_tables(con)
         con.register("_paper_text_hashes", _paper_text_hashes(con))
         con.execute("create schema raw")
-        params = {"reuse": not full_refresh, "extractor": extractor_version()}
+        params = {
+            "reuse": not full_refresh, "extractor": extractor_version(),
+            "counter": counter_version(),
+        }
         for name, select in _RAW_COPIES.items():
             con.execute(f"create table raw.{name} as {select}", _params_in(select, params))
         if "run_audit" in tables:
@@ -395,9 +410,12 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
     them as raw.topic_registry, raw.theme_registry and raw.topic_assignments, so known papers keep
     their topic and new papers join by centroid. Topics and themes absent from this run are
     retired, never deleted. The claims of abstracts new to the lake's ``claims_cache`` are added
-    (flows.lib.claims.table). Idempotent: writing the same warehouse twice changes nothing.
+    (flows.lib.claims.table), and so are the word counts of texts new to ``word_counts_cache``
+    (flows.stages.tagging.phrase_quality). Idempotent: writing the same warehouse twice changes
+    nothing.
     """
     from flows.lib.claims.table import CACHE_WRITES, extractor_version
+    from flows.stages.tagging.phrase_quality import WORDS_CACHE_WRITES, counter_version
 
     ensure_lake_tables(settings.lake_path)
     con = duckdb.connect(str(settings.lake_path))
@@ -405,8 +423,10 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
         con.execute("attach ? as candidate (read_only)", [str(candidate)])
         run_id = run_id or candidate.parent.name
         con.execute("begin transaction")
-        params = {"run_id": run_id, "extractor": extractor_version()}
-        for sql in [*_REGISTRY_WRITES, *CACHE_WRITES]:
+        params = {
+            "run_id": run_id, "extractor": extractor_version(), "counter": counter_version()
+        }
+        for sql in [*_REGISTRY_WRITES, *CACHE_WRITES, *WORDS_CACHE_WRITES]:
             con.execute(sql, _params_in(sql, params))
         con.execute("commit")
         con.execute("detach candidate")

@@ -175,7 +175,7 @@ def test_a_rare_word_keeps_a_phrase_out_of_the_boilerplate(shared_data):
     """What int_keyphrases_boilerplate stores: every keyphrase once, marked or not."""
     texts = [compose_text(p["title"], p["abstract"]) for p in read_hf_daily(shared_data, 1_000)]
     phrase_df = {"remarkable progress": 5, "remarkable zebrafish": 5, "video generation": 9}
-    table = boilerplate_table(texts, phrase_df).to_pylist()
+    table = boilerplate_table(word_stats(texts), phrase_df).to_pylist()
     rows = {r["keyphrase"]: r for r in table}
     assert len(table) == len(rows) == 3
     assert rows["remarkable progress"]["is_boilerplate"]

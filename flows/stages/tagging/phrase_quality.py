@@ -19,12 +19,14 @@ word reads as a model size.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -195,6 +197,11 @@ def fold(token: str) -> tuple[str, ...]:
     return tuple(singular(p) if is_plural_noun(p) else p for p in parts)
 
 
+def word_counts(text: str) -> Counter[str]:
+    """The (folded) words of ``text`` with their number of occurrences."""
+    return Counter(w for token in TOKEN_RE.findall(text or "") for w in fold(token))
+
+
 def word_stats(texts: Iterable[str]) -> WordStats:
     """Document and collection frequencies of the (folded) words of ``texts``."""
     df: Counter[str] = Counter()
@@ -202,10 +209,69 @@ def word_stats(texts: Iterable[str]) -> WordStats:
     n_docs = 0
     for text in texts:
         n_docs += 1
-        words = [w for token in TOKEN_RE.findall(text or "") for w in fold(token)]
-        cf.update(words)
-        df.update(set(words))
+        counts = word_counts(text)
+        cf.update(counts)
+        df.update(counts.keys())
     return WordStats(n_docs, dict(df), dict(cf))
+
+
+# The words of a paper are counted once per text: the lake caches them per content_hash (the
+# paper's title and abstract) and counter_version, written back after each publish like the
+# claims cache (flows.stages.transform.save_topic_registry); int_paper_words_counted counts only
+# the texts no published run has seen, and int_keyphrases_boilerplate sums the counts in DuckDB.
+WORDS_SQL_TYPE = "struct(word varchar, n integer)[]"
+WORDS_SCHEMA = pa.list_(pa.struct([("word", pa.string()), ("n", pa.int32())]))
+WORDS_CACHE_DDL = f"""
+create table if not exists word_counts_cache (
+    content_hash varchar not null,
+    counter varchar not null,
+    words {WORDS_SQL_TYPE} not null,
+    primary key (content_hash, counter)
+)
+"""
+# after a publish (the published warehouse attached as `candidate`): the counts of the texts the
+# cache lacks; entries of other counter versions, and of texts no paper has any more, go
+WORDS_CACHE_WRITES = [
+    """
+    delete from word_counts_cache
+    where counter <> $counter or content_hash not in (select content_hash from papers)
+    """,
+    """
+    insert or ignore into word_counts_cache (content_hash, counter, words)
+    select distinct on (content_hash) content_hash, $counter, words
+    from candidate.main.int_paper_words_counted
+    where content_hash not in (
+        select content_hash from word_counts_cache where counter = $counter
+    )
+    """,
+]
+
+
+def counter_version() -> str:
+    """A hash of the code that counts words (this package: tokens, folding, the text a paper is
+    tagged from) and of lemminflect's version: counts cached by another version are not
+    reused."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("lemminflect").encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def words_table(texts: Iterable[tuple[str, str, str]]) -> pa.Table:
+    """``content_hash``, ``words`` (word and count) of each ``(content_hash, title,
+    abstract)``: the rows int_paper_words_counted adds for texts the cache lacks."""
+    from flows.stages.tagging.keyphrases import compose_text
+
+    hashes, words = [], []
+    for content_hash, title, abstract in texts:
+        hashes.append(content_hash)
+        counts = word_counts(compose_text(title or "", abstract or ""))
+        words.append([{"word": w, "n": n} for w, n in counts.items()])
+    return pa.table(
+        {"content_hash": pa.array(hashes, pa.string()), "words": pa.array(words, WORDS_SCHEMA)}
+    )
 
 
 @dataclass(frozen=True)
@@ -276,13 +342,12 @@ def learn_boilerplate(
 
 
 def boilerplate_table(
-    texts: Iterable[str], phrase_df: Mapping[str, int], rule: BoilerplateRule | None = None
+    stats: WordStats, phrase_df: Mapping[str, int], rule: BoilerplateRule | None = None
 ) -> pa.Table:
     """One row per phrase of ``phrase_df``: ``keyphrase``, ``n_papers``,
     ``mean_residual_idf`` (null when a word of it is rare), ``is_boilerplate``; word
-    statistics from ``texts`` (the dbt model ``int_keyphrases_boilerplate``)."""
+    statistics ``stats`` (the dbt model ``int_keyphrases_boilerplate``)."""
     rule = rule or BoilerplateRule()
-    stats = word_stats(texts)
     boilerplate = {b.phrase for b in learn_boilerplate(phrase_df, stats, rule)}
     phrases = list(phrase_df)
     means = []
