@@ -26,6 +26,7 @@ from flows.lib.claims.table import abstract_md5, claims_table, extractor_version
 from flows.lib.contract import public_marts
 from flows.lib.topics import params_from_config, place_papers, relation_frame
 from flows.settings import Settings, TopicSettings
+from flows.stages.tagging.cache import text_hash
 from flows.stages.tagging.keyphrases import compose_text
 from flows.stages.tagging.phrase_quality import (
     boilerplate_table,
@@ -465,6 +466,40 @@ def test_a_full_refresh_and_another_version_reuse_no_cached_claims_or_word_count
     refreshed = build_candidate(settings, "r-claims-refresh", full_refresh=True)
     assert _query(refreshed, "select count(*) from raw.claims_cache")[0][0] == 0
     assert _query(refreshed, "select count(*) from raw.word_counts_cache")[0][0] == 0
+
+
+def test_papers_get_the_embedding_of_their_current_text_as_the_tagger_recorded_it(
+    builds: Builds,
+) -> None:
+    """The candidate finds each paper's document embedding by the text hash the tagger recorded
+    (tagged_papers.text_hash); a lake tagged before it recorded them, or a paper whose text
+    changed since it was tagged, gets the hash computed from its text."""
+    settings = builds.settings
+    embeddings = "select * from raw.paper_embeddings order by paper_id"
+    computed = _query(build_candidate(settings, "r-hash-computed"), embeddings)
+    assert computed
+    texts = _query(settings.lake_path, "select paper_id, title, abstract from papers")
+    hashes = {p: text_hash(compose_text(t or "", a or "")) for p, t, a in texts}
+    stale = sorted(hashes)[0]
+    with duckdb.connect(str(settings.lake_path)) as con:
+        con.executemany(
+            "update tagged_papers set text_hash = ? where paper_id = ?",
+            [(h, p) for p, h in hashes.items()],
+        )
+        # tagged from an older text: neither its content hash nor its text hash is current
+        con.execute(
+            "update tagged_papers set content_hash = 'older', text_hash = ? where paper_id = ?",
+            [hashes[sorted(hashes)[-1]], stale],
+        )
+    try:
+        recorded = _query(build_candidate(settings, "r-hash-recorded"), embeddings)
+    finally:
+        with duckdb.connect(str(settings.lake_path)) as con:
+            con.execute(
+                "update tagged_papers set content_hash = p.content_hash, text_hash = null"
+                " from papers as p where tagged_papers.paper_id = p.paper_id"
+            )
+    assert recorded == computed
 
 
 def test_boilerplate_from_cached_word_counts_is_what_counting_every_text_gives(

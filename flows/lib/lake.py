@@ -140,6 +140,9 @@ create table if not exists tagged_papers (
     tagged_at timestamptz not null default current_timestamp
 );
 
+-- tagging: the hash of the text tagged, the key of its document embedding (null: tagged before)
+alter table tagged_papers add column if not exists text_hash varchar;
+
 -- embedding caches, keyed by model
 create table if not exists doc_embeddings (
     model_name varchar not null,

@@ -196,15 +196,34 @@ def _params_in(sql: str, params: dict[str, object]) -> dict[str, object] | None:
     return {k: v for k, v in params.items() if f"${k}" in sql} or None
 
 
+# the text hash the tagger recorded for each paper's current text (null: tagged before the
+# tagger recorded it, or not tagged)
+_RECORDED_TEXT_HASHES = """
+    select p.paper_id, p.content_hash, t.text_hash, p.title, p.abstract
+    from lake.papers as p
+    left join lake.tagged_papers as t
+        on p.paper_id = t.paper_id and p.content_hash = t.content_hash
+"""
+
+
 def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
-    """paper_id, content_hash, text_hash: the hash of the text the tagger embeds per paper."""
+    """paper_id, content_hash, text_hash: the hash of the text the tagger embeds per paper, as
+    the tagger recorded it (``tagged_papers.text_hash``), computed here for the papers it did
+    not record."""
     import pyarrow as pa
 
     from flows.stages.tagging.cache import text_hash
     from flows.stages.tagging.keyphrases import compose_text
 
-    rows = con.execute("select paper_id, content_hash, title, abstract from lake.papers").fetchall()
-    return pa.table(
+    recorded = con.execute(
+        f"select paper_id, content_hash, text_hash from ({_RECORDED_TEXT_HASHES})"
+        " where text_hash is not null"
+    ).to_arrow_table()
+    rows = con.execute(
+        f"select paper_id, content_hash, title, abstract from ({_RECORDED_TEXT_HASHES})"
+        " where text_hash is null"
+    ).fetchall()
+    computed = pa.table(
         {
             "paper_id": pa.array([r[0] for r in rows], pa.string()),
             "content_hash": pa.array([r[1] for r in rows], pa.string()),
@@ -213,6 +232,7 @@ def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
             ),
         }
     )
+    return pa.concat_tables([recorded.cast(computed.schema), computed])
 
 
 @dataclass

@@ -92,6 +92,7 @@ class Outcome:
     content_hash: str
     status: str
     keyphrases: list[Keyphrase]
+    text_hash: str  # of the text tagged (compose_text): the key of its document embedding
 
 
 @dataclass
@@ -151,16 +152,16 @@ def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
     settled: list[Outcome] = []
     for paper_id, content_hash, title, abstract in rows:
         abstract = abstract or ""
+        text = compose_text(title or "", abstract)
         if not abstract.strip():
-            settled.append(Outcome(paper_id, content_hash, STATUS_EMPTY, []))
+            settled.append(Outcome(paper_id, content_hash, STATUS_EMPTY, [], text_hash(text)))
             continue
         if len(abstract.split()) < tagging.min_abstract_words:
-            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, []))
+            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], text_hash(text)))
             continue
-        text = compose_text(title or "", abstract)
         cands = doc_candidates(text, tagging)
         if not cands.canonicals:
-            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, []))
+            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], text_hash(text)))
             continue
         jobs.append(DocJob(paper_id, content_hash, text, text_hash(text), cands))
     return Plan(jobs, settled, total - len(rows))
@@ -219,7 +220,7 @@ def outcomes_of(jobs: list[DocJob], output: BatchOutput) -> list[Outcome]:
     for job in jobs:
         kps = output.keyphrases.get(job.paper_id, [])
         status = STATUS_TAGGED if kps else STATUS_TOO_SHORT
-        result.append(Outcome(job.paper_id, job.content_hash, status, kps))
+        result.append(Outcome(job.paper_id, job.content_hash, status, kps, job.text_hash))
     return result
 
 
@@ -249,6 +250,7 @@ def write_outcomes(
             "content_hash": [o.content_hash for o in outcomes],
             "status": [o.status for o in outcomes],
             "n_keyphrases": pa.array([len(o.keyphrases) for o in outcomes], pa.int32()),
+            "text_hash": [o.text_hash for o in outcomes],
         }
     )
     con.register("_tag_ids", ids)
@@ -270,8 +272,10 @@ def write_outcomes(
         con.execute(
             """
             insert or replace into tagged_papers
-                (paper_id, content_hash, config_hash, status, n_keyphrases, run_id, tagged_at)
-            select paper_id, content_hash, ?, status, n_keyphrases, ?, current_timestamp
+                (paper_id, content_hash, config_hash, status, n_keyphrases, run_id, tagged_at,
+                 text_hash)
+            select paper_id, content_hash, ?, status, n_keyphrases, ?, current_timestamp,
+                text_hash
             from _tag_outcomes
             """,
             [chash, run_id],
