@@ -215,7 +215,7 @@ def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
     from flows.stages.tagging.cache import text_hash
     from flows.stages.tagging.keyphrases import compose_text
 
-    recorded = con.execute(
+    recorded = con.sql(
         f"select paper_id, content_hash, text_hash from ({_RECORDED_TEXT_HASHES})"
         " where text_hash is not null"
     ).to_arrow_table()

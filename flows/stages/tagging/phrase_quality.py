@@ -253,10 +253,10 @@ def counter_version() -> str:
     reused."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(version("lemminflect").encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    from flows.stages.fingerprint import code_hash
+
+    code = code_hash([Path(__file__).parent])
+    return hashlib.sha256(f"{version('lemminflect')}\0{code}".encode()).hexdigest()[:16]
 
 
 def words_table(texts: Iterable[tuple[str, str, str]]) -> pa.Table:
