@@ -81,6 +81,24 @@ def test_rerun_computes_nothing_and_changed_text_is_retagged(
     }
 
 
+def test_each_paper_records_the_hash_of_the_text_it_was_embedded_from(
+    shared_data, tag_settings: Settings, lake
+):
+    """The candidate finds a paper's document embedding by the text hash tagging recorded; a
+    lake tagged before hashes were recorded gets them on its next tagging run."""
+    put_papers(lake, read_hf_daily(shared_data, N_PAPERS))
+    tag_papers(tag_settings, lake, run_id="run-1", progress=False)
+    hashes = "select paper_id, text_hash from tagged_papers"
+    recorded = dict(lake.execute(hashes).fetchall())
+    embedded = {r[0] for r in lake.execute("select text_hash from doc_embeddings").fetchall()}
+    assert len(recorded) == N_PAPERS and set(recorded.values()) == embedded
+
+    lake.execute("update tagged_papers set text_hash = null")  # as tagged before
+    again = tag_papers(tag_settings, lake, run_id="run-2", progress=False)
+    assert again.considered == 0  # nothing tagged again
+    assert dict(lake.execute(hashes).fetchall()) == recorded
+
+
 def test_new_configuration_retags_from_cached_embeddings(shared_data, tag_settings, lake):
     put_papers(lake, read_hf_daily(shared_data, 10, skip=N_PAPERS))
     tag_papers(tag_settings, lake, run_id="run-1", progress=False)

@@ -27,6 +27,7 @@ from flows.stages.tagging.tagger import (
     count,
     plan_tagging,
     prepare_batch,
+    record_text_hashes,
     tag_batch,
     unchanged_plan,
     write_batch,
@@ -118,6 +119,7 @@ def tag_flow(
     paper has its tags, no subflow runs (and no Dask cluster starts)."""
     settings = settings or Settings()
     with open_lake(settings.lake_path) as con:
+        record_text_hashes(con)
         done = unchanged_plan(settings, con)
     if done is not None:
         return count(done, [], 0, 0)

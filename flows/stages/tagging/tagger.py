@@ -141,6 +141,40 @@ def unchanged_plan(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan |
     return Plan([], [], con.execute("select count(*) from papers").fetchone()[0])
 
 
+# papers tagged from their current text before the tagger recorded the hash of that text
+_UNRECORDED = """
+    select p.paper_id, p.title, p.abstract
+    from papers as p
+    inner join tagged_papers as t on p.paper_id = t.paper_id and p.content_hash = t.content_hash
+    where t.text_hash is null
+"""
+
+
+def record_text_hashes(con: duckdb.DuckDBPyConnection) -> int:
+    """Record the text hash of papers tagged before the tagger recorded it (once per lake: the
+    candidate then finds their embeddings without hashing their texts). Returns how many."""
+    rows = con.execute(_UNRECORDED).fetchall()
+    if not rows:
+        return 0
+    from flows.stages.tagging.keyphrases import compose_text
+
+    hashes = pa.table(
+        {
+            "paper_id": [r[0] for r in rows],
+            "text_hash": [text_hash(compose_text(r[1] or "", r[2] or "")) for r in rows],
+        }
+    )
+    con.register("_text_hashes", hashes)
+    try:
+        con.execute(
+            "update tagged_papers set text_hash = h.text_hash from _text_hashes as h"
+            " where tagged_papers.paper_id = h.paper_id"
+        )
+    finally:
+        con.unregister("_text_hashes")
+    return len(rows)
+
+
 def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
     """Papers that need tags (new, changed text, other configuration), with their candidates."""
     tagging = settings.tagging
@@ -334,6 +368,7 @@ def tag_papers(
     settings: Settings, con: duckdb.DuckDBPyConnection, *, run_id: str, progress: bool = True
 ) -> TagCounts:
     """Tag every paper of the lake that needs it, in this process; returns what was done."""
+    record_text_hashes(con)
     plan = plan_tagging(settings, con)
     write_outcomes(con, settings, plan.settled, run_id)
     outcomes: list[Outcome] = []
