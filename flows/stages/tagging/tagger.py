@@ -258,17 +258,10 @@ def outcomes_of(jobs: list[DocJob], output: BatchOutput) -> list[Outcome]:
     return result
 
 
-def write_outcomes(
-    con: duckdb.DuckDBPyConnection, settings: Settings, outcomes: list[Outcome], run_id: str
-) -> None:
-    """Replace the tags of these papers and record what they were tagged from."""
-    if not outcomes:
-        return
-    model = model_name(settings.tagging)
-    chash = config_hash(settings.tagging)
-    ids = pa.table({"paper_id": [o.paper_id for o in outcomes]})
+def _keyword_table(outcomes: list[Outcome]) -> pa.Table:
+    """The keyphrases of ``outcomes``, one row each (columns of the lake's paper_keywords)."""
     kw = [(o.paper_id, kp) for o in outcomes for kp in o.keyphrases]
-    keywords = pa.table(
+    return pa.table(
         {
             "paper_id": pa.array([pid for pid, _ in kw], pa.string()),
             "keyphrase": pa.array([kp.keyphrase for _, kp in kw], pa.string()),
@@ -278,6 +271,16 @@ def write_outcomes(
             "similarity": pa.array([kp.similarity for _, kp in kw], pa.float64()),
         }
     )
+
+
+def write_outcomes(
+    con: duckdb.DuckDBPyConnection, settings: Settings, outcomes: list[Outcome], run_id: str
+) -> None:
+    """Replace the tags of these papers and record what they were tagged from."""
+    if not outcomes:
+        return
+    model = model_name(settings.tagging)
+    chash = config_hash(settings.tagging)
     tagged = pa.table(
         {
             "paper_id": [o.paper_id for o in outcomes],
@@ -287,12 +290,13 @@ def write_outcomes(
             "text_hash": [o.text_hash for o in outcomes],
         }
     )
-    con.register("_tag_ids", ids)
-    con.register("_tag_keywords", keywords)
+    con.register("_tag_keywords", _keyword_table(outcomes))
     con.register("_tag_outcomes", tagged)
     try:
         con.execute("begin")
-        con.execute("delete from paper_keywords where paper_id in (select paper_id from _tag_ids)")
+        con.execute(
+            "delete from paper_keywords where paper_id in (select paper_id from _tag_outcomes)"
+        )
         con.execute(
             """
             insert into paper_keywords
@@ -319,7 +323,7 @@ def write_outcomes(
         con.execute("rollback")
         raise
     finally:
-        for name in ("_tag_ids", "_tag_keywords", "_tag_outcomes"):
+        for name in ("_tag_keywords", "_tag_outcomes"):
             con.unregister(name)
 
 
