@@ -67,7 +67,7 @@ FullRefreshOpt = Annotated[
     typer.Option(
         "--full-refresh",
         help="Build and publish even when nothing that feeds the warehouse changed; reuse no"
-        " cached claims and check every row (not only the rows that changed).",
+        " cached claims or word counts and check every row (not only the rows that changed).",
     ),
 ]
 

@@ -96,7 +96,8 @@ def build_candidate_task(
     settings: Settings, run_id: str, fingerprint: str | None, full_refresh: bool
 ) -> Path:
     """The candidate, stamped with what it is built from (``fingerprint``, when known) and the
-    gate's rules; ``full_refresh``: nothing reused from earlier runs (cached claims)."""
+    gate's rules; ``full_refresh``: nothing reused from earlier runs (cached claims and word
+    counts)."""
     from flows.journal.housekeeping import prune_runs
     from flows.stages.fingerprint import stamp
     from flows.stages.transform import build_candidate

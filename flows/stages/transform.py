@@ -212,8 +212,7 @@ def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
     not record."""
     import pyarrow as pa
 
-    from flows.stages.tagging.cache import text_hash
-    from flows.stages.tagging.keyphrases import compose_text
+    from flows.stages.tagging.keyphrases import paper_text_hash
 
     recorded = con.sql(
         f"select paper_id, content_hash, text_hash from ({_RECORDED_TEXT_HASHES})"
@@ -227,9 +226,7 @@ def _paper_text_hashes(con: duckdb.DuckDBPyConnection) -> object:
         {
             "paper_id": pa.array([r[0] for r in rows], pa.string()),
             "content_hash": pa.array([r[1] for r in rows], pa.string()),
-            "text_hash": pa.array(
-                [text_hash(compose_text(r[2] or "", r[3] or "")) for r in rows], pa.string()
-            ),
+            "text_hash": pa.array([paper_text_hash(r[2], r[3]) for r in rows], pa.string()),
         }
     )
     return pa.concat_tables([recorded.cast(computed.schema), computed])

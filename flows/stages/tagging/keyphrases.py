@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from flows.settings import TaggingSettings
+from flows.stages.tagging.cache import text_hash
 from flows.stages.tagging.candidates import extract_candidates, tokens_of
 from flows.stages.tagging.canonical import canonical_form, find_acronyms
 from flows.stages.tagging.ranking import Keyphrase, rank_keyphrases
@@ -33,6 +34,11 @@ def compose_text(title: str, abstract: str) -> str:
     if title and title[-1] not in ".!?:":
         title += "."
     return f"{title} {abstract}".strip()
+
+
+def paper_text_hash(title: str | None, abstract: str | None) -> str:
+    """The hash of the text a paper is tagged from: the key of its document embedding."""
+    return text_hash(compose_text(title or "", abstract or ""))
 
 
 def doc_candidates(text: str, tagging: TaggingSettings) -> DocCandidates:

@@ -156,12 +156,12 @@ def record_text_hashes(con: duckdb.DuckDBPyConnection) -> int:
     rows = con.execute(_UNRECORDED).fetchall()
     if not rows:
         return 0
-    from flows.stages.tagging.keyphrases import compose_text
+    from flows.stages.tagging.keyphrases import paper_text_hash
 
     hashes = pa.table(
         {
             "paper_id": [r[0] for r in rows],
-            "text_hash": [text_hash(compose_text(r[1] or "", r[2] or "")) for r in rows],
+            "text_hash": [paper_text_hash(title, abstract) for _, title, abstract in rows],
         }
     )
     con.register("_text_hashes", hashes)
@@ -187,17 +187,18 @@ def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
     for paper_id, content_hash, title, abstract in rows:
         abstract = abstract or ""
         text = compose_text(title or "", abstract)
+        hashed = text_hash(text)
         if not abstract.strip():
-            settled.append(Outcome(paper_id, content_hash, STATUS_EMPTY, [], text_hash(text)))
+            settled.append(Outcome(paper_id, content_hash, STATUS_EMPTY, [], hashed))
             continue
         if len(abstract.split()) < tagging.min_abstract_words:
-            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], text_hash(text)))
+            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], hashed))
             continue
         cands = doc_candidates(text, tagging)
         if not cands.canonicals:
-            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], text_hash(text)))
+            settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], hashed))
             continue
-        jobs.append(DocJob(paper_id, content_hash, text, text_hash(text), cands))
+        jobs.append(DocJob(paper_id, content_hash, text, hashed, cands))
     return Plan(jobs, settled, total - len(rows))
 
 
