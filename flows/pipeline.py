@@ -6,7 +6,9 @@ published one only when ``dbt build`` and the GX checkpoint both pass. Everythin
 about itself (stages, counts, outcome, reports, ``run_audit``) goes through the run journal
 (:class:`flows.journal.journal.RunJournal`).
 
-Stage modules are imported inside the tasks, so a worker only loads what its stage needs.
+Stage modules are imported inside the tasks, so a worker only loads what its stage needs. The
+dbt build and the gate run in the run's stage worker (:mod:`flows.stages.stage_worker`), a
+process that imports dbt, BERTopic and GX while this one ingests and tags.
 """
 
 from datetime import date
@@ -21,9 +23,11 @@ from flows.journal.journal import RunJournal, RunResult, fault_point
 from flows.journal.record import new_run_id
 from flows.journal.runlock import RunLock
 from flows.settings import Settings, get_settings
+from flows.stages.stage_worker import stage_worker
 
 if TYPE_CHECKING:
     from flows.stages.ingest import Feed, IngestCounts
+    from flows.stages.stage_worker import StageWorker
     from flows.stages.tagging.tagger import TagCounts
     from flows.stages.transform import DbtOutcome
     from flows.stages.validate import ValidationOutcome
@@ -110,10 +114,12 @@ def build_candidate_task(
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def dbt_build_task(settings: Settings, candidate: Path, run_id: str) -> "DbtOutcome":
+def dbt_build_task(
+    settings: Settings, candidate: Path, run_id: str, worker: "StageWorker"
+) -> "DbtOutcome":
     from flows.stages.transform import run_dbt_build
 
-    return run_dbt_build(settings, candidate, run_id=run_id)
+    return worker.call(run_dbt_build, settings, candidate, run_id=run_id)
 
 
 # Every raw record no published run has published (this run's, and those of runs that failed or
@@ -127,7 +133,7 @@ where not list_contains(?::varchar[], run_id)
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(
-    settings: Settings, candidate: Path, run_id: str, every_row: bool
+    settings: Settings, candidate: Path, run_id: str, every_row: bool, worker: "StageWorker"
 ) -> "ValidationOutcome":
     from flows.lib.lake import open_lake
     from flows.stages.publish import published_run_ids
@@ -136,8 +142,9 @@ def validate_task(
     published = published_run_ids(settings)
     with open_lake(settings.lake_path, read_only=True) as con:
         raw_batch = con.execute(UNPUBLISHED_RAW, [published]).df()
-    return validate_candidate(
-        settings, candidate, run_id=run_id, raw_batch=raw_batch, every_row=every_row
+    return worker.call(
+        validate_candidate,
+        settings, candidate, run_id=run_id, raw_batch=raw_batch, every_row=every_row,
     )
 
 
@@ -192,6 +199,8 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
     with (
         RunLock(settings.lock_path, run_id) as lock,
         RunJournal(settings, run_id, feed=request.feed, lock=lock, log=log) as journal,
+        # imports dbt, BERTopic and GX while this process ingests and tags
+        stage_worker() as worker,
     ):
         with journal.stage("ingest"):
             journal.ingested(ingest_task(settings, request, run_id))
@@ -203,12 +212,13 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             candidate = build_candidate_task(
                 settings, run_id, journal.fingerprint, request.full_refresh
             )
-            journal.built(dbt_build_task(settings, candidate, run_id))
+            journal.built(dbt_build_task(settings, candidate, run_id, worker))
         if journal.dbt_passed:
             with journal.stage("validate"):
                 journal.validated(
-                    validate_task(settings, candidate, run_id, request.full_refresh)
+                    validate_task(settings, candidate, run_id, request.full_refresh, worker)
                 )
+        worker.release()  # it ends while this process publishes
         if not journal.passed:
             journal.reject(candidate)
         else:

@@ -25,7 +25,7 @@ from flows.settings import Settings
 # written from the published warehouse after each publish (save_topic_registry), so they follow
 # from what was published. (build_candidate also copies run_audit, the runs' log.)
 LAKE_INPUTS = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
-LAKE_CACHES = ("doc_embeddings", "phrase_embeddings")  # append-only, keyed by content
+LAKE_CACHES = ("doc_embeddings",)  # append-only, keyed by content
 LAKE_DERIVED = (
     "topic_registry", "theme_registry", "topic_assignments", "claims_cache", "word_counts_cache"
 )
@@ -75,43 +75,6 @@ _RAW_COPIES: dict[str, str] = {
         inner join lake.doc_embeddings as e on e.text_hash = h.text_hash
         where e.model_name = (select model_name from coverage)
             and h.paper_id not in (select paper_id from lake.set_aside)
-    """,
-    # one embedding per canonical keyphrase in use, from the model that covers most of them;
-    # where the cache has no entry for the canonical form, that of one of its surface forms
-    "keyphrase_embeddings": """
-        with forms as (
-            select distinct keyphrase, keyphrase as phrase, 0 as priority
-            from lake.paper_keywords
-            union all
-            select distinct keyphrase, surface_form, 1 from lake.paper_keywords
-            union all
-            select distinct keyphrase, lower(surface_form), 2 from lake.paper_keywords
-        ),
-        coverage as (
-            select e.model_name, count(distinct forms.keyphrase) as n
-            from lake.phrase_embeddings as e
-            inner join forms on e.phrase = forms.phrase
-            group by e.model_name
-            -- ties: the model the tags were made with
-            order by
-                n desc,
-                e.model_name = (select mode(model_name) from lake.paper_keywords) desc,
-                e.model_name
-            limit 1
-        ),
-        matched as (
-            select
-                forms.keyphrase,
-                e.model_name,
-                e.embedding,
-                row_number() over (
-                    partition by forms.keyphrase order by forms.priority, forms.phrase
-                ) as preference
-            from forms
-            inner join lake.phrase_embeddings as e on forms.phrase = e.phrase
-            where e.model_name = (select model_name from coverage)
-        )
-        select keyphrase, model_name, embedding from matched where preference = 1
     """,
 }
 

@@ -411,52 +411,45 @@ def _write_frame(df: pandas.DataFrame, path: Path) -> None:
 def _run_checkpoint(
     settings: Settings,
     run_id: str,
-    frames: Sequence[tuple[FrameSuite, pandas.DataFrame]],
+    project_dir: Path,
+    frames: Sequence[tuple[FrameSuite, Path]],
     docs_dir: Path,
 ) -> list[CheckResult]:
     """One GX Checkpoint over every frame; returns one CheckResult per expectation.
 
-    Each frame is written to a parquet file in the temporary GX project and becomes a parquet
-    asset of one pandas datasource, with a whole-file batch definition and a validation
-    definition (its suite). One Checkpoint holds them all, so one UpdateDataDocsAction renders
-    the whole run's Data Docs in one pass. (Dataframe assets would need one checkpoint per frame:
-    a checkpoint passes the same batch parameters, hence the same dataframe, to every definition.)
+    Each frame is a parquet file (``_Frames``) and becomes a parquet asset of one pandas
+    datasource of the GX project in ``project_dir``, with a whole-file batch definition and a
+    validation definition (its suite). One Checkpoint holds them all, so one
+    UpdateDataDocsAction renders the whole run's Data Docs in one pass. (Dataframe assets would
+    need one checkpoint per frame: a checkpoint passes the same batch parameters, hence the same
+    dataframe, to every definition.)
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
     if not frames:
         return []
     examples = settings.validation.max_examples
-    with tempfile.TemporaryDirectory(prefix=f"gx-{run_id}-") as project_dir:
-        frames_dir = Path(project_dir) / "frames"
-        frames_dir.mkdir()
-        context = _gx_context(Path(project_dir), docs_dir)
-        definitions = _validation_definitions(context, frames_dir, frames)
-        checkpoint = _checkpoint(context, definitions, examples)
-        outcome = checkpoint.run(
-            run_id=RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
-        )
-        results = [
-            _check_result(validation.suite_name, er, examples)
-            for validation in outcome.run_results.values()
-            for er in validation.results
-        ]
+    context = _gx_context(project_dir, docs_dir)
+    definitions = _validation_definitions(context, frames)
+    checkpoint = _checkpoint(context, definitions, examples)
+    outcome = checkpoint.run(run_id=RunIdentifier(run_name=run_id, run_time=datetime.now(UTC)))
+    results = [
+        _check_result(validation.suite_name, er, examples)
+        for validation in outcome.run_results.values()
+        for er in validation.results
+    ]
     order = {spec.name: n for n, (spec, _) in enumerate(frames)}
     results.sort(key=lambda r: order[r.suite])
     return results
 
 
-def _validation_definitions(
-    context: Any, frames_dir: Path, frames: Sequence[tuple[FrameSuite, pandas.DataFrame]]
-) -> list[Any]:
-    """Per frame: its parquet file, asset, whole-file batch, suite and validation definition."""
+def _validation_definitions(context: Any, frames: Sequence[tuple[FrameSuite, Path]]) -> list[Any]:
+    """Per frame (a parquet file): its asset, whole-file batch, suite and validation definition."""
     import great_expectations as gx
 
     datasource = context.data_sources.add_pandas("candidate")
     definitions = []
-    for spec, df in frames:
-        path = frames_dir / f"{spec.name}.parquet"
-        _write_frame(_with_row_key(df, spec.key_columns), path)
+    for spec, path in frames:
         asset = datasource.add_parquet_asset(name=spec.name, path=path)
         batch = asset.add_batch_definition_whole_dataframe(spec.name)
         suite = context.suites.add(
@@ -530,8 +523,13 @@ def validate_candidate(
     docs_dir = settings.reports_dir / run_id / "data_docs"
     docs_dir.mkdir(parents=True, exist_ok=True)
 
-    fetched = _fetch_frames(settings, candidate, run_id, raw_batch, every_row=every_row)
-    results = fetched.errors + _run_checkpoint(settings, run_id, fetched.frames, docs_dir)
+    with tempfile.TemporaryDirectory(prefix=f"gx-{run_id}-") as project_dir:
+        fetched = _fetch_frames(
+            settings, candidate, run_id, raw_batch, Path(project_dir), every_row=every_row
+        )
+        results = fetched.errors + _run_checkpoint(
+            settings, run_id, Path(project_dir), fetched.frames, docs_dir
+        )
     failed = sum(1 for r in results if not r.success)
     index = docs_dir / "index.html"
     return ValidationOutcome(
@@ -569,9 +567,15 @@ def rules_version(settings: Settings) -> str:
 class _Frames:
     """What the suites got from the candidate: their frames, a failed check for each frame (or
     published warehouse) that could not be read, the suites skipped for missing tables, and the
-    suites that checked only changed rows."""
+    suites that checked only changed rows.
 
-    frames: list[tuple[FrameSuite, Any]] = field(default_factory=list)
+    Each frame is written to a parquet file in ``folder`` as soon as it is fetched (with its
+    row and paper keys) and only the file is kept: one frame at a time is in memory, not every
+    frame of the run (every row of every mart on a first build).
+    """
+
+    folder: Path
+    frames: list[tuple[FrameSuite, Path]] = field(default_factory=list)
     errors: list[CheckResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     changed_only: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -589,7 +593,7 @@ class _Frames:
         if missing:
             self.skipped.append(f"{spec.name} (missing {', '.join(missing)})")
         elif spec.frame is None:
-            self.frames.append((spec, raw_batch))
+            self._keep(spec, raw_batch)
         else:
             try:
                 df = None
@@ -597,7 +601,7 @@ class _Frames:
                     df = self._changed_rows(con, spec)
                 if df is None:
                     df = _fetch(con, spec.frame, raw_batch)
-                self.frames.append((spec, spec.derive(df) if spec.derive else df))
+                self._keep(spec, spec.derive(df) if spec.derive else df)
             except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
                 # a frame that cannot be built (missing column, bad SQL) fails its suite
                 self.errors.append(
@@ -606,6 +610,11 @@ class _Frames:
                         f"error: {type(exc).__name__}: {exc}",
                     )
                 )
+
+    def _keep(self, spec: FrameSuite, df: pandas.DataFrame) -> None:
+        path = self.folder / f"{spec.name}.parquet"
+        _write_frame(_with_row_key(df, spec.key_columns), path)
+        self.frames.append((spec, path))
 
     def _changed_rows(
         self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
@@ -672,14 +681,17 @@ def _fetch_frames(
     candidate: Path,
     run_id: str,
     raw_batch: pandas.DataFrame | None,
+    folder: Path,
     *,
     every_row: bool,
 ) -> _Frames:
-    """Every suite's frame, from the candidate opened read-only (with the published warehouse,
-    when there is one, attached read-only while they are computed)."""
+    """Every suite's frame as a parquet file in ``folder``, from the candidate opened read-only
+    (with the published warehouse, when there is one, attached read-only while they are
+    computed)."""
     path = settings.warehouse_path
     published = path if path.is_file() and path.resolve() != candidate.resolve() else None
-    fetched = _Frames()
+    fetched = _Frames(folder / "frames")
+    fetched.folder.mkdir()
     with duckdb.connect(str(candidate), read_only=True) as con:
         inputs = SuiteInputs(
             settings=settings,
