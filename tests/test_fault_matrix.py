@@ -110,3 +110,28 @@ def test_runs_killed_anywhere_leave_the_lake_so_the_next_run_publishes_the_same(
     # and the lake's topic state is that of the last publish
     (marker,) = lake_rows(home, "select value from lake_meta where key = 'written_back_run_id'")
     assert marker[0] == last_publish
+
+
+def test_a_dbt_build_killed_in_the_stage_worker_fails_the_run_and_the_next_publishes(
+    matrix, published_home, prefect_server, model_dir
+):
+    """The process the dbt build runs in is killed mid-build (as the out-of-memory killer
+    would): the run fails and says so, publishes nothing, leaves no lock; the same command again
+    publishes what the history without the failure publishes."""
+    folder, expected, root = matrix
+    home = shutil.copytree(published_home, root / "home-worker-killed")
+    env = cli_env(home, prefect_server.api_url, model_dir)
+    before = mart_digest(home / "warehouse.duckdb")
+
+    failed = run_cli(["run", "--input", str(folder)],
+                     {**env, "PAPERTRENDS_FAULT_KILL_AT": "worker:run_dbt_build"})
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "stage worker" in " ".join((failed.stdout + failed.stderr).split())
+    assert mart_digest(home / "warehouse.duckdb") == before
+    (failed_id,) = set(summaries(home)) - set(summaries(published_home))
+    assert summaries(home)[failed_id]["status"] == "failed"
+    assert failed_id not in published_runs(home / "warehouse.duckdb")
+
+    again = run_cli(["run", "--input", str(folder)], env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert mart_digest(home / "warehouse.duckdb") == expected

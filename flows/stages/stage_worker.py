@@ -153,6 +153,8 @@ def _exit_with(parent_pid: int) -> None:
 def _serve(conn: Connection, parent_pid: int) -> None:
     """Run each (function, args, kwargs) received and send back (True, value) or (False,
     exception), until None or the end of the pipe."""
+    from flows.journal.journal import fault_point
+
     threading.Thread(target=_exit_with, args=(parent_pid,), daemon=True).start()
     while True:
         try:
@@ -162,6 +164,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         if call is None:
             _exit_released()
         function, args, kwargs = call
+        fault_point(f"worker:{function.__name__}")  # tests: the worker killed mid-stage
         try:
             reply = (True, function(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001  (raised again in the caller)
