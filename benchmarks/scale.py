@@ -140,6 +140,8 @@ def main() -> int:
     if args.home:  # its archive is built: its last day again brings it up to this code
         archive = args.work / "catch-up"
         write_days({items[-1][0]: [item for day, item in items if day == items[-1][0]]}, archive)
+        for i in range(len(items), args.papers):  # the new days' ids follow the archive's copies
+            copier.copy(items[i % len(items)][1])
     else:
         archive = synthetic_archive(items, args.papers, args.work / f"archive-{args.papers}",
                                     copier)
