@@ -84,7 +84,7 @@ class StageWorker:
             except (EOFError, OSError) as exc:
                 raise StageWorkerDied(
                     f"the stage worker (pid {self._process.pid}) ended during"
-                    f" {function.__qualname__} (exit code {self._wait(5)})"
+                    f" {_name(function)} (exit code {self._wait(5)})"
                 ) from exc
             self._unanswered -= 1
             if self._warming:
@@ -164,7 +164,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         if call is None:
             _exit_released()
         function, args, kwargs = call
-        fault_point(f"worker:{function.__name__}")  # tests: the worker killed mid-stage
+        fault_point(f"worker:{_name(function)}")  # tests: the worker killed mid-stage
         try:
             reply = (True, function(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001  (raised again in the caller)
@@ -182,6 +182,10 @@ def _exit_released() -> None:
         sys.modules["dbt.adapters.factory"].reset_adapters()
     gc.collect()
     os._exit(0)
+
+
+def _name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__name__", type(function).__name__)
 
 
 def _picklable(exc: Exception) -> Exception:
