@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from flows.lib.topics import centroids_of, nearest_above, place_papers
+from flows.lib.topics import centroids_of, place_papers
 from flows.settings import TopicSettings
 
 DIM = 32
@@ -79,30 +79,3 @@ def test_a_day_clusters_its_papers_with_the_closest_loose_papers_only() -> None:
         papers, registry, assignments, bounded.model_copy(update={"max_pool_papers": 10**6})
     )
     assert len(_clustered(everything)) == 4 + 1015
-
-
-def _halves(n: int, rng: np.random.Generator) -> np.ndarray:
-    """n unit vectors of four components +-0.5: every similarity is a multiple of 0.25, exact in
-    any order of summation, so ties are real ties however the product is computed."""
-    vectors = np.zeros((n, DIM), dtype=np.float32)
-    for row in vectors:
-        row[rng.choice(DIM, 4, replace=False)] = rng.choice([-0.5, 0.5], 4)
-    return vectors
-
-
-def test_secondary_candidates_are_the_nearest_topics_above_the_threshold() -> None:
-    """Each paper's secondary topics come from its k nearest topic centroids that are at least
-    ``secondary_similarity`` close (ties: the first topic), as ranking every topic would give,
-    also across the chunks the papers are scored in."""
-    rng = np.random.default_rng(11)
-    centroids, papers = _halves(12, rng), _halves(700, rng)
-    centroids[7] = centroids[3]  # two topics with the same centroid
-    similarity = papers @ centroids.T
-    for k, threshold in ((3, 0.25), (5, 0.0), (1, 0.5), (30, -1.0)):
-        expected = []
-        for row, sims in enumerate(similarity):
-            ranked = sorted(range(len(sims)), key=lambda col: (-sims[col], col))[:k]
-            expected += [(row, col, sims[col]) for col in ranked if sims[col] >= threshold]
-        rows, cols, sims = nearest_above(papers, centroids, k, threshold, chunk=64)
-        assert list(zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True)) == expected
-        assert len(expected) > 0

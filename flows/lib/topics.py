@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -163,46 +162,13 @@ def nearest(
     sims = np.zeros((n, k), dtype=np.float32)
     if n == 0 or k == 0:
         return idx, sims
-    for start, block in _similarity_blocks(vectors, centroids, chunk):
+    centroids = _normalise(centroids)
+    for start in range(0, n, chunk):
+        block = vectors[start : start + chunk] @ centroids.T
         order = _top_k(block, k)
         idx[start : start + chunk] = order
         sims[start : start + chunk] = np.take_along_axis(block, order, axis=1)
     return idx, sims
-
-
-def nearest_above(
-    vectors: np.ndarray, centroids: np.ndarray, k: int, threshold: float, chunk: int = 4096
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``nearest`` restricted to similarities of at least ``threshold``: (row, centroid index,
-    similarity) of each of a vector's k nearest centroids that is that close, by row and then
-    nearest first (ties by centroid index), with the same similarities as ``nearest``.
-
-    The k nearest that are at least ``threshold`` close are the k nearest among those that are:
-    only the few above the threshold are ranked, not every centroid of every row.
-    """
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    if len(vectors) and len(centroids) and k > 0:
-        for start, block in _similarity_blocks(vectors, centroids, chunk):
-            rows, cols = np.nonzero(block >= threshold)
-            sims = block[rows, cols]
-            order = np.lexsort((cols, -sims, rows))
-            rows, cols, sims = rows[order], cols[order], sims[order]
-            firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            rank = np.arange(len(rows)) - np.repeat(firsts, np.diff(np.r_[firsts, len(rows)]))
-            keep = rank < k
-            found.append((rows[keep] + start, cols[keep], sims[keep]))
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
-
-
-def _similarity_blocks(
-    vectors: np.ndarray, centroids: np.ndarray, chunk: int
-) -> Iterator[tuple[int, np.ndarray]]:
-    """(first row, cosine similarities of ``chunk`` vectors x every centroid), chunk by chunk."""
-    centroids = _normalise(centroids)
-    for start in range(0, len(vectors), chunk):
-        yield start, vectors[start : start + chunk] @ centroids.T
 
 
 def _top_k(block: np.ndarray, k: int) -> np.ndarray:
@@ -461,14 +427,15 @@ def _secondary_topics(place: Placement, params: TopicParams) -> pd.DataFrame:
     keys, centroids = centroids_of(place.vectors, place.topic.astype(str))
     if k < 2 or len(keys) < 2:
         return pd.DataFrame(columns=PLACED_COLUMNS)
-    rows, idx, sims = nearest_above(place.vectors, centroids, k, params.secondary_similarity)
-    other = keys[idx] != place.topic[rows]
-    rows, idx, sims = rows[other], idx[other], sims[other]
+    idx, sims = nearest(place.vectors, centroids, k=k)
+    candidate_topics = keys[idx]
+    keep = (sims >= params.secondary_similarity) & (candidate_topics != place.topic[:, None])
+    rows, cols = np.nonzero(keep)
     frame = pd.DataFrame(
         {
             "paper_id": place.papers["paper_id"].to_numpy()[rows],
-            "topic_id": keys[idx].astype(str),
-            "weight": np.clip(sims, 0.0, 1.0).astype(float),
+            "topic_id": candidate_topics[rows, cols].astype(str),
+            "weight": np.clip(sims[rows, cols], 0.0, 1.0).astype(float),
             "is_primary": False,
             "is_loose": False,
             "placement": "secondary",
