@@ -129,7 +129,8 @@ def test_a_dbt_build_killed_in_the_stage_worker_fails_the_run_and_the_next_publi
     assert "stage worker" in " ".join((failed.stdout + failed.stderr).split())
     assert mart_digest(home / "warehouse.duckdb") == before
     (failed_id,) = set(summaries(home)) - set(summaries(published_home))
-    assert summaries(home)[failed_id]["status"] == "failed"
+    assert summaries(home)[failed_id]["status"] == "error"
+    assert "stage worker" in summaries(home)[failed_id]["error"]
     assert failed_id not in published_runs(home / "warehouse.duckdb")
 
     again = run_cli(["run", "--input", str(folder)], env)
