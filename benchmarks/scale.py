@@ -95,13 +95,13 @@ def write_days(days: dict[str, list[dict]], folder: Path) -> Path:
     return folder
 
 
-def synthetic_archive(items: list[tuple[str, dict]], n: int, folder: Path, copier: Copier) -> Path:
-    """An archive of ``n`` papers: the real ones, then copies on the real papers' days."""
+def synthetic_archive(items: list[tuple[str, dict]], n: int, copier: Copier) -> dict[str, list]:
+    """An archive of ``n`` papers by day: the real ones, then copies on the real papers' days."""
     days: dict[str, list[dict]] = {}
     for i in range(n):
         day, item = items[i % len(items)]
         days.setdefault(day, []).append(item if i < len(items) else copier.copy(item))
-    return write_days(dict(sorted(days.items())), folder)
+    return dict(sorted(days.items()))
 
 
 def new_day(items: list[tuple[str, dict]], n: int, day: str, folder: Path,
@@ -140,11 +140,10 @@ def main() -> int:
     if args.home:  # its archive is built: its last day again brings it up to this code
         archive = args.work / "catch-up"
         write_days({items[-1][0]: [item for day, item in items if day == items[-1][0]]}, archive)
-        for i in range(len(items), args.papers):  # the new days' ids follow the archive's copies
-            copier.copy(items[i % len(items)][1])
+        synthetic_archive(items, args.papers, copier)  # the new days' ids follow its copies'
     else:
-        archive = synthetic_archive(items, args.papers, args.work / f"archive-{args.papers}",
-                                    copier)
+        archive = write_days(synthetic_archive(items, args.papers, copier),
+                             args.work / f"archive-{args.papers}")
     after = date.fromisoformat(items[-1][0]) + timedelta(days=1)
     env = {**os.environ, "PAPERTRENDS_HOME": str(home), "DO_NOT_TRACK": "1",
            "GX_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -172,7 +172,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         conn.send(reply)
 
 
-def _exit_released() -> None:
+def _exit_released() -> NoReturn:
     """Exit at once when released (idle: nothing is open), without the interpreter's teardown
     (about 2 s of CPU for torch, numba and dbt). First dbt's adapters are dropped and the
     garbage collected, so the semaphores of dbt's locks are unlinked rather than leaked."""
