@@ -662,7 +662,10 @@ def test_the_runner_passes_settings_to_the_python_models_as_one_typed_object(
     result, target = invoke_dbt(settings, candidate, ["parse"], run_id="r9")
     assert result.success, result.exception
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
-    for model in ("int_keyphrases_qualified", "int_paper_topics_assigned", "int_topics_clustered"):
+    for model in (
+        "int_keyphrases_qualified", "int_paper_topics_assigned", "int_paper_topic_neighbours",
+        "int_topics_clustered",
+    ):
         config = nodes[f"model.papertrends.{model}"]["config"]
         assert params_from_config(config["topic_params"]) == settings.transform.topics
     assigned = nodes["model.papertrends.int_paper_topics_assigned"]["config"]

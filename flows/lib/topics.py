@@ -21,6 +21,11 @@ On the first run the registry is empty, so step 3 is a plain BERTopic fit of eve
 its outliers reduced to the nearest topic centroid. Nothing is quadratic in papers: similarities
 are computed per chunk against the topic centroids only.
 
+Secondary topics (``topic_neighbours``): the topics at least ``secondary_similarity`` close
+to a paper, among its ``max_topics_per_paper`` nearest. The last published run's lists are kept
+in the lake, so a run compares the papers with the topics whose centroid moved, and compares
+only new papers with every topic.
+
 Themes (``assign_themes``): registry topics keep their theme; a new topic joins the nearest theme
 when at least ``theme_join_similarity`` close; the remaining topics are grouped by ward
 clustering of their centroids (about ``topics_per_theme`` each) into new themes, id ``h_`` +
@@ -75,6 +80,18 @@ create table if not exists topic_assignments (
     similarity double not null,        -- cosine to the topic centroid when placed
     is_loose boolean not null,         -- placed below assign_similarity (may help found a topic)
     activity_date date,
+    run_id varchar not null
+);
+-- each paper's nearest topics in the last published run (topic_neighbours; reused while the
+-- text, the embedding model, the params and the topic's centroid are the same)
+create table if not exists topic_neighbours (
+    paper_id varchar not null,
+    content_hash varchar not null,
+    model_name varchar not null,
+    params varchar not null,           -- neighbour_params
+    topic_ids varchar[] not null,      -- nearest first, at least secondary_similarity close
+    similarities float[] not null,
+    complete boolean not null,         -- every topic that close is in topic_ids
     run_id varchar not null
 );
 """
@@ -393,7 +410,8 @@ def place_papers(
     assignments: pd.DataFrame,
     params: TopicParams,
 ) -> tuple[pd.DataFrame, Any]:
-    """Every paper's primary topic and its close secondary topics, plus the fitted model.
+    """Every paper's primary topic, plus the fitted model (secondary topics:
+    ``topic_neighbours``).
 
     papers: paper_id, content_hash, activity_date, keyphrases (list), embedding;
     registry: topic_id, centroid, retired_run_id; assignments: paper_id, topic_id,
@@ -416,34 +434,143 @@ def place_papers(
             "placement": place.how.astype(str),
         }
     )
-    secondary = _secondary_topics(place, params)
-    rows = pd.concat([primary, secondary], ignore_index=True)
-    return rows.sort_values(["paper_id", "is_primary"], ascending=[True, False]), model
+    return primary, model
 
 
-def _secondary_topics(place: Placement, params: TopicParams) -> pd.DataFrame:
-    """Up to max_topics_per_paper - 1 other topics at least secondary_similarity close."""
-    k = params.max_topics_per_paper
-    keys, centroids = centroids_of(place.vectors, place.topic.astype(str))
-    if k < 2 or len(keys) < 2:
-        return pd.DataFrame(columns=PLACED_COLUMNS)
-    idx, sims = nearest(place.vectors, centroids, k=k)
-    candidate_topics = keys[idx]
-    keep = (sims >= params.secondary_similarity) & (candidate_topics != place.topic[:, None])
-    rows, cols = np.nonzero(keep)
-    frame = pd.DataFrame(
+def topic_neighbours(
+    papers: pd.DataFrame,
+    primary: pd.DataFrame,
+    registry: pd.DataFrame,
+    cache: pd.DataFrame,
+    params: TopicParams,
+) -> Any:
+    """Each paper's nearest topics: the (at most ``max_topics_per_paper``) topics whose centroid
+    is at least ``secondary_similarity`` close, nearest first, ties by topic id, its own
+    primary topic included (int_paper_topics_completed keeps the others as secondary topics).
+
+    papers: paper_id, content_hash, embedding; primary: paper_id, topic_id (the primary rows of
+    ``place_papers``); registry: the last published run's topics (topic_id, centroid,
+    retired_run_id); cache: that run's neighbours (NEIGHBOUR_COLUMNS + params, the lake's
+    ``topic_neighbours`` of the same texts and embedding model; empty on a full refresh).
+
+    Only what changed is computed: a cached paper keeps its similarities to the topics whose
+    centroid equals the registry's (bit for bit) and is compared with the other topics only;
+    papers not in the cache, or whose cached list was cut short and holds a changed topic,
+    are compared with every topic. Similarities are float64 dot products rounded to float32,
+    so a reused value equals the one a full computation gives (float32 BLAS results depend on
+    the matrix shapes). Returns an Arrow table with NEIGHBOUR_COLUMNS, one row per paper.
+    """
+    papers = papers.sort_values("paper_id", ignore_index=True)
+    vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
+    topic_of = papers["paper_id"].map(primary.set_index("paper_id")["topic_id"]).to_numpy()
+    keys, centroids = centroids_of(vectors, topic_of.astype(str))
+    active = registry[registry["retired_run_id"].isna()]
+    published = dict(zip(active["topic_id"], active["centroid"], strict=True))
+    kept = np.array(
+        [
+            k in published and np.array_equal(published[k], c)
+            for k, c in zip(keys, centroids, strict=True)
+        ],
+        dtype=bool,
+    )
+    cached = papers[["paper_id", "content_hash"]].merge(
+        cache[cache["params"] == neighbour_params(params)], on=["paper_id", "content_hash"],
+        how="left",
+    )
+    rows, cols, sims, complete = _neighbour_pairs(vectors, centroids, kept, keys, cached, params)
+    order = np.lexsort((cols, -sims, rows))
+    rows, cols, sims = rows[order], cols[order], sims[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    nearest_k = rank < params.max_topics_per_paper
+    return _neighbour_table(papers, rows[nearest_k], keys[cols[nearest_k]], sims[nearest_k],
+                            complete)
+
+
+NEIGHBOUR_COLUMNS = ["paper_id", "content_hash", "topic_ids", "similarities", "complete"]
+
+
+def neighbour_params(params: TopicParams) -> str:
+    """The settings a paper's cached neighbours depend on (beside its text and the centroids)."""
+    return f"{params.secondary_similarity!r}/{params.max_topics_per_paper}"
+
+
+def _neighbour_pairs(
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    kept: np.ndarray,
+    keys: np.ndarray,
+    cached: pd.DataFrame,
+    params: TopicParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(paper row, topic column, similarity) of every paper-topic pair at least
+    ``secondary_similarity`` close that can be among a paper's nearest, and per paper whether
+    its pairs are all there (``complete``)."""
+    k, threshold = params.max_topics_per_paper, params.secondary_similarity
+    column = {key: i for i, key in enumerate(keys)}
+    n = len(vectors)
+    covered = cached["params"].notna().to_numpy()
+    old_complete = cached["complete"].fillna(False).to_numpy(dtype=bool)
+    # cached pairs, by paper row: the column of a kept topic, -1 for a changed or retired one
+    old_ids = cached["topic_ids"][covered]
+    old_rows = np.repeat(np.flatnonzero(covered), old_ids.map(len).to_numpy(dtype=np.int64))
+    old_cols = np.array([column.get(t, -1) for ids in old_ids for t in ids], dtype=np.int64)
+    old_cols[old_cols >= 0] = np.where(kept[old_cols[old_cols >= 0]], old_cols[old_cols >= 0], -1)
+    old_sims = np.array(
+        [s for sims in cached["similarities"][covered] for s in sims], dtype=np.float32
+    )
+    lost = np.zeros(n, dtype=bool)
+    lost[old_rows[old_cols < 0]] = True
+    whole = ~covered | (lost & ~old_complete)  # compared with every topic
+    part = np.flatnonzero(~whole)
+    changed = np.flatnonzero(~kept)
+    w_rows, w_cols, w_sims = _pairs_above(vectors[whole], centroids, threshold)
+    w_rows = np.flatnonzero(whole)[w_rows]
+    p_rows, p_cols, p_sims = _pairs_above(vectors[part], centroids[changed], threshold)
+    p_rows, p_cols = part[p_rows], changed[p_cols]
+    reused = ~whole[old_rows] & (old_cols >= 0)
+    rows = np.concatenate([w_rows, p_rows, old_rows[reused]])
+    cols = np.concatenate([w_cols, p_cols, old_cols[reused]])
+    sims = np.concatenate([w_sims, p_sims, old_sims[reused]])
+    complete = np.bincount(rows, minlength=n) <= k
+    complete[part] &= old_complete[part]
+    return rows, cols, sims, complete
+
+
+def _pairs_above(
+    vectors: np.ndarray, centroids: np.ndarray, threshold: float, chunk: int = 1024
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, similarity) of the unit vector x unit centroid pairs at least ``threshold``
+    close: float64 products rounded to float32, per chunk of rows."""
+    found = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
+    if len(vectors) and len(centroids):
+        right = centroids.astype(np.float64).T
+        for start in range(0, len(vectors), chunk):
+            block = (vectors[start : start + chunk].astype(np.float64) @ right).astype(np.float32)
+            rows, cols = np.nonzero(block >= np.float32(threshold))
+            found.append((rows + start, cols, block[rows, cols]))
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
+
+
+def _neighbour_table(
+    papers: pd.DataFrame,
+    rows: np.ndarray,
+    topic_ids: np.ndarray,
+    sims: np.ndarray,
+    complete: np.ndarray,
+) -> Any:
+    """NEIGHBOUR_COLUMNS as Arrow: the pairs (sorted by paper row) as one list per paper."""
+    import pyarrow as pa
+
+    offsets = np.searchsorted(rows, np.arange(len(papers) + 1)).astype(np.int32)
+    return pa.table(
         {
-            "paper_id": place.papers["paper_id"].to_numpy()[rows],
-            "topic_id": candidate_topics[rows, cols].astype(str),
-            "weight": np.clip(sims[rows, cols], 0.0, 1.0).astype(float),
-            "is_primary": False,
-            "is_loose": False,
-            "placement": "secondary",
+            "paper_id": pa.array(papers["paper_id"], pa.string()),
+            "content_hash": pa.array(papers["content_hash"], pa.string()),
+            "topic_ids": pa.ListArray.from_arrays(offsets, pa.array(topic_ids, pa.string())),
+            "similarities": pa.ListArray.from_arrays(offsets, pa.array(sims, pa.float32())),
+            "complete": pa.array(complete, pa.bool_()),
         }
     )
-    # at most k - 1 per paper (the primary may not be among the k nearest)
-    frame["n"] = frame.groupby("paper_id").cumcount()
-    return frame[frame["n"] < k - 1].drop(columns="n")
 
 
 def topic_table(
@@ -458,7 +585,9 @@ def topic_table(
     Centroid: the unit mean of the primary papers' vectors. Themes: ``assign_themes``.
     """
     columns = ["topic_id", "centroid", "n_papers", "theme_id", "is_new", "registry_label"]
-    primary = placed[placed["is_primary"]]
+    # by paper id, as topic_neighbours sums them: the registry keeps these centroids, and a
+    # topic's cached neighbours are reused while its centroid is the same bit for bit
+    primary = placed[placed["is_primary"]].sort_values("paper_id")
     if primary.empty:
         return pd.DataFrame(columns=columns)
     vectors = papers.set_index("paper_id").loc[primary["paper_id"], "embedding"]

@@ -27,7 +27,8 @@ from flows.settings import Settings
 LAKE_INPUTS = ("papers", "paper_keywords", "tagged_papers", "quarantine", "set_aside")
 LAKE_CACHES = ("doc_embeddings",)  # append-only, keyed by content
 LAKE_DERIVED = (
-    "topic_registry", "theme_registry", "topic_assignments", "claims_cache", "word_counts_cache"
+    "topic_registry", "theme_registry", "topic_assignments", "topic_neighbours", "claims_cache",
+    "word_counts_cache",
 )
 
 # lake table -> select that fills raw.<name> in the candidate (lake attached as `lake`)
@@ -75,6 +76,15 @@ _RAW_COPIES: dict[str, str] = {
         inner join lake.doc_embeddings as e on e.text_hash = h.text_hash
         where e.model_name = (select model_name from coverage)
             and h.paper_id not in (select paper_id from lake.set_aside)
+    """,
+    # the last published run's nearest topics of the same texts from the same embedding model
+    # (flows.lib.topics.topic_neighbours); none on a full refresh
+    "topic_neighbours": """
+        select n.* from lake.topic_neighbours as n
+        inner join raw.paper_embeddings as e
+            on n.paper_id = e.paper_id and n.content_hash = e.content_hash
+            and n.model_name = e.model_name
+        where $reuse
     """,
 }
 
@@ -388,13 +398,15 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
     ``candidate``: the published warehouse (the journal's ``write_back`` calls this only after the
     atomic replace, with the run that published it as ``run_id``). The next run's candidate gets
     them as raw.topic_registry, raw.theme_registry and raw.topic_assignments, so known papers keep
-    their topic and new papers join by centroid. Topics and themes absent from this run are
+    their topic and new papers join by centroid, and as raw.topic_neighbours, so only the papers
+    and topics that changed are compared again. Topics and themes absent from this run are
     retired, never deleted. The claims of abstracts new to the lake's ``claims_cache`` are added
     (flows.lib.claims.table), and so are the word counts of texts new to ``word_counts_cache``
     (flows.stages.tagging.phrase_quality). Idempotent: writing the same warehouse twice changes
     nothing.
     """
     from flows.lib.claims.table import CACHE_WRITES, extractor_version
+    from flows.lib.topics import neighbour_params
     from flows.stages.tagging.phrase_quality import WORDS_CACHE_WRITES, counter_version
 
     ensure_lake_tables(settings.lake_path)
@@ -404,7 +416,8 @@ def save_topic_registry(settings: Settings, candidate: Path, run_id: str | None 
         run_id = run_id or candidate.parent.name
         con.execute("begin transaction")
         params = {
-            "run_id": run_id, "extractor": extractor_version(), "counter": counter_version()
+            "run_id": run_id, "extractor": extractor_version(), "counter": counter_version(),
+            "neighbour_params": neighbour_params(settings.transform.topics),
         }
         for sql in [*_REGISTRY_WRITES, *CACHE_WRITES, *WORDS_CACHE_WRITES]:
             con.execute(sql, _params_in(sql, params))
@@ -470,5 +483,28 @@ _REGISTRY_WRITES = [
     insert into topic_assignments by name
     select *, $run_id as run_id from published_assignments
     where paper_id not in (select paper_id from topic_assignments)
+    """,
+    # nearest topics: the rows that differ from the published ones go, the published rows not
+    # kept come in (run_id: the run that wrote the row)
+    """
+    create or replace temp table published_neighbours as
+    select n.paper_id, n.content_hash, e.model_name, $neighbour_params as params, n.topic_ids,
+        n.similarities, n.complete
+    from candidate.main.int_paper_topic_neighbours as n
+    inner join candidate.raw.paper_embeddings as e on n.paper_id = e.paper_id
+    """,
+    """
+    delete from topic_neighbours where paper_id in (
+        select paper_id from (
+            select * exclude (run_id) from topic_neighbours
+            except all
+            select * from published_neighbours
+        )
+    )
+    """,
+    """
+    insert into topic_neighbours by name
+    select *, $run_id as run_id from published_neighbours
+    where paper_id not in (select paper_id from topic_neighbours)
     """,
 ]

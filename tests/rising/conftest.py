@@ -36,7 +36,10 @@ PHRASES = {
     "t_rest": "instruction tuning",
 }
 # everything but the topic model's Python models (whose outputs the fixture fixes)
-TOPIC_MODEL = ("int_topics_clustered", "int_paper_topics_assigned", "int_themes_clustered")
+TOPIC_MODEL = (
+    "int_topics_clustered", "int_paper_topics_assigned", "int_paper_topic_neighbours",
+    "int_themes_clustered",
+)
 SELECT = [
     "path:models/staging", "path:models/marts", "path:models/intermediate",
     "--exclude", *TOPIC_MODEL,
@@ -99,6 +102,12 @@ def _fix_topic_model(candidate: Path, assigned: list[tuple[str, str]]) -> None:
             "insert into main.int_paper_topics_assigned values (?, ?, 1.0, true, false, 'kept')",
             assigned,
         )
+        con.execute("""
+            create table main.int_paper_topic_neighbours as
+            select paper_id, 'c' as content_hash, [topic_id] as topic_ids,
+                [1.0]::float[] as similarities, true as complete
+            from main.int_paper_topics_assigned
+        """)
         con.execute("checkpoint")
     finally:
         con.close()

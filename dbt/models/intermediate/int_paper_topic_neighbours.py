@@ -1,0 +1,18 @@
+"""Each paper's nearest topics (flows.lib.topics.topic_neighbours), from the last published
+run's lists where the topics' centroids did not move."""
+
+from flows.lib.topics import params_from_config, relation_frame, topic_neighbours
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    params = params_from_config(dbt.config.get("topic_params"))
+    papers = relation_frame(
+        dbt.ref("int_papers_embedded").select("paper_id, content_hash, embedding"), ("embedding",)
+    )
+    primary = relation_frame(
+        dbt.ref("int_paper_topics_assigned").filter("is_primary").select("paper_id, topic_id")
+    )
+    registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
+    cache = relation_frame(dbt.ref("stg_raw__topic_neighbours"))
+    return topic_neighbours(papers, primary, registry, cache, params)

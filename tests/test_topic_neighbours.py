@@ -1,0 +1,104 @@
+"""A paper's secondary topics are the same whether a run computes them afresh or reuses the last
+published run's lists (issue 12: a day compares papers only with the topics that moved)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from flows.lib.topics import centroids_of, neighbour_params, topic_neighbours
+from flows.settings import TopicSettings
+
+DIM = 24
+# low enough that many papers have more close topics than they keep (lists cut short)
+PARAMS = TopicSettings(secondary_similarity=0.2, max_topics_per_paper=3)
+NO_CACHE = pd.DataFrame(
+    columns=["paper_id", "content_hash", "params", "topic_ids", "similarities", "complete"]
+)
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _papers(vectors: np.ndarray, first: int = 0) -> pd.DataFrame:
+    ids = [f"p{i:04d}" for i in range(first, first + len(vectors))]
+    return pd.DataFrame({"paper_id": ids, "content_hash": ids, "embedding": list(vectors)})
+
+
+def _primary(papers: pd.DataFrame, centres: np.ndarray, names: list[str]) -> pd.DataFrame:
+    vectors = np.vstack(papers["embedding"])
+    return pd.DataFrame({
+        "paper_id": papers["paper_id"],
+        "topic_id": np.array(names)[np.argmax(vectors @ centres.T, axis=1)],
+    })
+
+
+def _registry(papers: pd.DataFrame, primary: pd.DataFrame) -> pd.DataFrame:
+    """The registry a published run leaves: each topic's centroid as int_topics_clustered has it."""
+    ordered = papers.sort_values("paper_id")
+    topics = ordered["paper_id"].map(primary.set_index("paper_id")["topic_id"]).to_numpy()
+    keys, centroids = centroids_of(_unit(np.vstack(ordered["embedding"])), topics)
+    return pd.DataFrame({"topic_id": keys, "centroid": list(centroids), "retired_run_id": None})
+
+
+def _as_cache(table: pa.Table) -> pd.DataFrame:
+    cache = table.to_pandas()
+    cache["params"] = neighbour_params(PARAMS)
+    return cache
+
+
+def _two_runs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run 1: 600 papers around 12 topics. Run 2: 40 new papers join topics t00-t02 (their
+    centroids move), t11 is gone (its papers join the others) and a new topic t12 appears."""
+    rng = np.random.default_rng(7)
+    centres = _unit(rng.normal(size=(13, DIM)))
+    names = [f"t{i:02d}" for i in range(13)]
+    old = _papers(_unit(centres[rng.integers(0, 12, 600)] + rng.normal(size=(600, DIM)) * 0.35))
+    old_primary = _primary(old, centres[:12], names[:12])
+    new = _papers(_unit(centres[rng.integers(0, 3, 40)] + rng.normal(size=(40, DIM)) * 0.35), 600)
+    papers = pd.concat([old, new], ignore_index=True)
+    primary = _primary(papers, centres[:11], names[:11])
+    founded = papers.index[papers.index % 50 == 7]
+    primary.loc[founded, "topic_id"] = "t12"
+    return old, old_primary, papers, primary
+
+
+def test_reused_lists_equal_lists_computed_afresh_after_topics_moved_retired_and_appeared() -> None:
+    old, old_primary, papers, primary = _two_runs()
+    registry = _registry(old, old_primary)
+    first = topic_neighbours(old, old_primary, registry.iloc[:0], NO_CACHE, PARAMS)
+    assert not all(first.column("complete").to_pylist())  # some lists were cut short
+    incremental = topic_neighbours(papers, primary, registry, _as_cache(first), PARAMS)
+    afresh = topic_neighbours(papers, primary, registry, NO_CACHE, PARAMS)
+    assert incremental.equals(afresh)
+    assert incremental.num_rows == len(papers)
+    lists = incremental.column("topic_ids").to_pylist()
+    assert "t11" not in {t for ids in lists for t in ids}
+    assert "t12" in {t for ids in lists for t in ids}
+    sims = incremental.column("similarities").to_pylist()
+    assert all(len(s) <= 3 and s == sorted(s, reverse=True) for s in sims)
+    assert all(v >= np.float32(0.2) for s in sims for v in s)
+
+
+def test_a_paper_and_topics_that_did_not_change_are_not_compared_again() -> None:
+    """The proof of reuse: a cached similarity (of an unmoved topic) comes back as cached."""
+    old, old_primary, papers, primary = _two_runs()
+    registry = _registry(old, old_primary)
+    first = topic_neighbours(old, old_primary, registry.iloc[:0], NO_CACHE, PARAMS)
+    again = topic_neighbours(old, old_primary, _registry(old, old_primary), _as_cache(first),
+                             PARAMS)
+    assert again.equals(first)  # nothing moved: the same lists
+    cache = _as_cache(first)
+    marked = cache.index[cache["complete"]][0]
+    cache["similarities"] = [
+        [0.5] * len(sims) if i == marked else sims for i, sims in enumerate(cache["similarities"])
+    ]
+    reused = topic_neighbours(old, old_primary, _registry(old, old_primary), cache, PARAMS)
+    assert reused.column("similarities")[int(marked)].as_py() == [0.5] * len(
+        cache.at[marked, "topic_ids"])
+    # a changed text is compared afresh
+    cache.at[marked, "content_hash"] = "an older text"
+    assert topic_neighbours(old, old_primary, _registry(old, old_primary), cache,
+                            PARAMS).equals(first)
