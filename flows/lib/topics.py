@@ -502,9 +502,10 @@ def _neighbour_pairs(
     cached: pd.DataFrame,
     params: TopicParams,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(paper row, topic column, similarity) of every paper-topic pair at least
-    ``secondary_similarity`` close that can be among a paper's nearest, and per paper whether
-    its pairs are all there (``complete``)."""
+    """(paper row, topic column, similarity) of the paper-topic pairs at least
+    ``secondary_similarity`` close that can be among a paper's k nearest (each paper's k
+    nearest of the topics compared afresh, and its cached pairs of kept topics), and per paper
+    whether every topic that close is among them (``complete``)."""
     k, threshold = params.max_topics_per_paper, params.secondary_similarity
     column = {key: i for i, key in enumerate(keys)}
     n = len(vectors)
@@ -523,32 +524,44 @@ def _neighbour_pairs(
     whole = ~covered | (lost & ~old_complete)  # compared with every topic
     part = np.flatnonzero(~whole)
     changed = np.flatnonzero(~kept)
-    w_rows, w_cols, w_sims = _pairs_above(vectors[whole], centroids, threshold)
-    w_rows = np.flatnonzero(whole)[w_rows]
-    p_rows, p_cols, p_sims = _pairs_above(vectors[part], centroids[changed], threshold)
-    p_rows, p_cols = part[p_rows], changed[p_cols]
+    w_rows, w_cols, w_sims, w_counts = _nearest_above(vectors[whole], centroids, threshold, k)
+    p_rows, p_cols, p_sims, p_counts = _nearest_above(
+        vectors[part], centroids[changed], threshold, k
+    )
     reused = ~whole[old_rows] & (old_cols >= 0)
-    rows = np.concatenate([w_rows, p_rows, old_rows[reused]])
-    cols = np.concatenate([w_cols, p_cols, old_cols[reused]])
+    rows = np.concatenate([np.flatnonzero(whole)[w_rows], part[p_rows], old_rows[reused]])
+    cols = np.concatenate([w_cols, changed[p_cols], old_cols[reused]])
     sims = np.concatenate([w_sims, p_sims, old_sims[reused]])
-    complete = np.bincount(rows, minlength=n) <= k
+    # how many topics are that close: counted afresh, or the kept cached ones and the changed
+    counts = np.bincount(old_rows[reused], minlength=n)
+    counts[whole] = w_counts
+    counts[part] += p_counts
+    complete = counts <= k
     complete[part] &= old_complete[part]
     return rows, cols, sims, complete
 
 
-def _pairs_above(
-    vectors: np.ndarray, centroids: np.ndarray, threshold: float, chunk: int = 1024
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, column, similarity) of the unit vector x unit centroid pairs at least ``threshold``
-    close: float64 products rounded to float32, per chunk of rows."""
+def _nearest_above(
+    vectors: np.ndarray, centroids: np.ndarray, threshold: float, k: int, chunk: int = 1024
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, similarity) of each unit vector's k nearest unit centroids that are at
+    least ``threshold`` close (ties by column), and per row how many centroids are that close:
+    float64 products rounded to float32, per chunk of rows (memory: chunk x centroids)."""
     found = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
+    counts = np.zeros(len(vectors), dtype=np.int64)
     if len(vectors) and len(centroids):
         right = centroids.astype(np.float64).T
         for start in range(0, len(vectors), chunk):
             block = (vectors[start : start + chunk].astype(np.float64) @ right).astype(np.float32)
-            rows, cols = np.nonzero(block >= np.float32(threshold))
-            found.append((rows + start, cols, block[rows, cols]))
-    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
+            above = block >= np.float32(threshold)
+            counts[start : start + chunk] = above.sum(axis=1)
+            cols = _top_k(block, k)
+            rows = np.repeat(np.arange(len(block)), cols.shape[1])
+            cols = cols.ravel()
+            close = above[rows, cols]
+            found.append((rows[close] + start, cols[close], block[rows[close], cols[close]]))
+    rows, cols, sims = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return rows, cols, sims, counts
 
 
 def _neighbour_table(
