@@ -18,9 +18,10 @@ attached read-only to that connection only while its frames are computed.
 Row checks run on what changed. The published warehouse passed the gate; when it passed the same
 rules (``rules_version``: the settings, the expectation modules, this module and GX, stamped into
 every candidate), a suite with a ``delta_key`` checks only the rows of its frame that the
-published warehouse's frame lacks (computed in DuckDB, ``EXCEPT ALL``), with every row sharing
-their ``delta_key``. Cross-row facts are columns of the frame (rows per paper, the next window
-missing, a topic's members), so a row whose neighbours changed differs too and is checked again.
+published warehouse's frame lacks (computed in DuckDB: ``EXCEPT ALL`` of row hashes), with every
+row sharing their ``delta_key``. Cross-row facts are columns of the frame (rows per paper, the
+next window missing, a topic's members), so a row whose neighbours changed differs too and is
+checked again.
 Whole-table checks (the contract, run over run) are aggregates computed in DuckDB and always run.
 A first run, changed rules, a frame the published warehouse cannot compute, and ``--full-refresh``
 check every row.
@@ -626,7 +627,8 @@ class _Frames:
             return self._compare_frames(con, spec)
         finally:
             con.execute("drop table if exists temp.candidate_frame;"
-                        " drop table if exists temp.published_frame")
+                        " drop table if exists temp.published_frame;"
+                        " drop table if exists temp.published_shape")
 
     def _compare_frames(
         self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
@@ -634,13 +636,17 @@ class _Frames:
         candidate_db = _current_database(con)
         try:
             con.execute(f"use {PUBLISHED}")
-            con.execute(f"create temp table published_frame as {spec.frame}")
+            shape = f"select * from ({spec.frame}) limit 0"
+            con.execute(f"create temp table published_shape as {shape}")
+            con.execute(
+                f"create temp table published_frame as select hash(f) as h from ({spec.frame}) f"
+            )
         except duckdb.Error:
             return None
         finally:
             con.execute(f"use {quote_identifier(candidate_db)}")
         con.execute(f"create temp table candidate_frame as {spec.frame}")
-        if _frame_columns(con, "published_frame") != _frame_columns(con, "candidate_frame"):
+        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame"):
             return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key) or "f"
         df = con.execute(CHANGED_ROWS.format(key=key)).df()
@@ -651,14 +657,19 @@ class _Frames:
 
 # The candidate frame's rows whose key (hash of the delta_key columns, or of the whole row) is
 # that of a row the published frame lacks (EXCEPT ALL: a second copy of a published row counts).
+# Rows are compared by their 64-bit hash (temp.published_frame holds only those): a changed row
+# would pass unchecked only if its hash were that of a published row the candidate lost.
 CHANGED_ROWS = """
     select * from temp.candidate_frame as f
     where hash({key}) in (
-        select hash({key}) from (
-            select * from temp.candidate_frame
-            except all
-            select * from temp.published_frame
-        ) as f
+        select hash({key}) from temp.candidate_frame as f
+        where hash(f) in (
+            select h from (
+                select hash(f) as h from temp.candidate_frame as f
+                except all
+                select h from temp.published_frame
+            )
+        )
     )
 """
 
