@@ -24,7 +24,7 @@ import yaml
 
 from flows.lib.claims.table import abstract_md5, claims_table, extractor_version
 from flows.lib.contract import public_marts
-from flows.lib.topics import params_from_config, place_papers, relation_frame
+from flows.lib.topics import embedded_papers, params_from_config, place_papers
 from flows.settings import Settings, TopicSettings
 from flows.stages.tagging.cache import text_hash
 from flows.stages.tagging.keyphrases import compose_text
@@ -555,7 +555,8 @@ def test_weights_are_similarities_in_the_unit_range(builds: Builds) -> None:
 def test_topics_are_deterministic_for_the_same_data(builds: Builds) -> None:
     con = duckdb.connect(str(builds.first), read_only=True)
     try:
-        papers = relation_frame(con.sql("select * from int_papers_embedded"), ("embedding",))
+        papers = embedded_papers(con.table("int_papers_embedded"),
+                                 con.table("stg_raw__paper_embeddings"))
     finally:
         con.close()
     params = TopicSettings()

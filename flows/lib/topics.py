@@ -130,6 +130,14 @@ def relation_frame(relation: Any, vector_columns: tuple[str, ...] = ()) -> pd.Da
     return frame
 
 
+def embedded_papers(papers: Any, embeddings: Any) -> pd.DataFrame:
+    """The relation ``papers`` (of int_papers_embedded) with each paper's ``embedding`` from
+    ``embeddings`` (stg_raw__paper_embeddings), as ``relation_frame`` makes it."""
+    return relation_frame(
+        papers.join(embeddings.select("paper_id, embedding"), "paper_id"), ("embedding",)
+    )
+
+
 def _list_column_matrix(column: Any) -> np.ndarray:
     column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
     if len(column) == 0:

@@ -1,14 +1,15 @@
 """Each paper's nearest topics (flows.lib.topics.topic_neighbours), from the last published
 run's lists where the topics' centroids did not move."""
 
-from flows.lib.topics import params_from_config, relation_frame, topic_neighbours
+from flows.lib.topics import embedded_papers, params_from_config, relation_frame, topic_neighbours
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
-    papers = relation_frame(
-        dbt.ref("int_papers_embedded").select("paper_id, content_hash, embedding"), ("embedding",)
+    papers = embedded_papers(
+        dbt.ref("int_papers_embedded").select("paper_id, content_hash"),
+        dbt.ref("stg_raw__paper_embeddings"),
     )
     primary = relation_frame(
         dbt.ref("int_paper_topics_assigned").filter("is_primary").select("paper_id, topic_id")

@@ -2,13 +2,19 @@
 
 Saves this run's BERTopic model and manifest under the run folder (var topic_model_dir)."""
 
-from flows.lib.topics import params_from_config, place_papers, relation_frame, save_run_model
+from flows.lib.topics import (
+    embedded_papers,
+    params_from_config,
+    place_papers,
+    relation_frame,
+    save_run_model,
+)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
-    papers = relation_frame(dbt.ref("int_papers_embedded"), ("embedding",))
+    papers = embedded_papers(dbt.ref("int_papers_embedded"), dbt.ref("stg_raw__paper_embeddings"))
     registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
     assignments = relation_frame(dbt.ref("stg_raw__topic_assignments"))
     placed, fitted = place_papers(papers, registry, assignments, params)

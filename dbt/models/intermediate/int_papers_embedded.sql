@@ -1,5 +1,6 @@
 -- the input of the topic model: every paper with a document embedding of its current text,
--- its activity date and its keyphrases (the words its topic is described by)
+-- its activity date and its keyphrases (the words its topic is described by); the vectors stay
+-- in stg_raw__paper_embeddings (flows.lib.topics.embedded_papers joins them when read)
 with embeddings as (
     select * from {{ ref('stg_raw__paper_embeddings') }}
 ),
@@ -25,8 +26,7 @@ final as (
         embeddings.paper_id,
         embeddings.content_hash,
         papers.activity_date,
-        coalesce(keyphrase_lists.keyphrases, []) as keyphrases,
-        embeddings.embedding
+        coalesce(keyphrase_lists.keyphrases, []) as keyphrases
     from embeddings
     inner join papers
         on embeddings.paper_id = papers.paper_id
