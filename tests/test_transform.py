@@ -45,6 +45,7 @@ from flows.stages.transform import (
     dbt_vars,
     invoke_dbt,
     run_dbt_build,
+    run_dbt_unit_tests,
     save_topic_registry,
 )
 from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_papers
@@ -146,6 +147,20 @@ def test_build_succeeds_with_models_and_tests(builds: Builds) -> None:
     assert outcome.tests_failed == 0 and outcome.failures == []
     assert outcome.models_ok >= 20
     assert outcome.tests_passed >= 40
+
+
+def test_the_dbt_unit_tests_pass_though_a_run_leaves_them_out(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """A run's build skips the unit tests (they test SQL, not data); the suite runs them here."""
+    assert not any(name.startswith("windows_cover") for name in builds.second_outcome.timings)
+    candidate = tmp_path / "unit" / "candidate.duckdb"
+    candidate.parent.mkdir()
+    shutil.copyfile(builds.second, candidate)
+    outcome = run_dbt_unit_tests(builds.settings, candidate, run_id="unit")
+    assert outcome.success, outcome.failures
+    assert "windows_cover_the_data_and_flag_partial_ones" in outcome.timings
+    assert outcome.tests_passed >= 1 and outcome.tests_failed == 0
 
 
 def test_candidate_file_is_not_locked_after_build(builds: Builds) -> None:

@@ -359,14 +359,27 @@ def run_dbt_build(
 ) -> DbtOutcome:
     """``dbt build`` on the candidate. Never raises on a model/test failure: the outcome says.
 
-    ``select``: optional dbt node selection (default: the whole project). Raises RuntimeError
-    only when dbt could not run at all (bad project, profile, or file).
+    ``select``: optional dbt node selection (default: the whole project). Unit tests are left
+    out (they check the models' SQL, not the data, and cost 2 s a run; the test suite runs them,
+    ``run_dbt_unit_tests``). Raises RuntimeError only when dbt could not run at all (bad
+    project, profile, or file).
     """
-    args = ["build", *(["--select", *select] if select else [])]
+    args = [
+        "build", "--exclude-resource-type", "unit_test", *(["--select", *select] if select else [])
+    ]
     result, target_dir = invoke_dbt(settings, candidate, args, run_id=run_id)
     exception = getattr(result, "exception", None)
     if exception is not None and _is_infrastructure_error(exception):
         raise RuntimeError(f"dbt build could not run: {exception}") from exception
+    return _outcome_from_results(result, target_dir)
+
+
+def run_dbt_unit_tests(settings: Settings, candidate: Path, *, run_id: str) -> DbtOutcome:
+    """The dbt project's unit tests (``dbt test --select test_type:unit``) on a built
+    candidate (their inputs' columns come from it)."""
+    result, target_dir = invoke_dbt(
+        settings, candidate, ["test", "--select", "test_type:unit"], run_id=run_id
+    )
     return _outcome_from_results(result, target_dir)
 
 

@@ -1,9 +1,8 @@
-"""One row per paper: the words of its text (folded as canonical forms write them) with their
-counts, from which int_keyphrases_boilerplate learns the archive's word statistics.
-
-Texts a published run has seen take their counts from the lake's cache
-(``stg_raw__word_counts_cache``, this counter's entries): only new or changed texts are counted
-(flows.stages.tagging.phrase_quality.words_table)."""
+"""One row per text no published run has counted: the words of the text (folded as canonical
+forms write them) with their counts. int_keyphrases_boilerplate sums them with the lake's cached
+counts of every other text (``stg_raw__word_counts_cache``, this counter's entries), so only new
+or changed texts are counted (flows.stages.tagging.phrase_quality.words_table) and no run
+rewrites the words of the whole archive."""
 
 from flows.stages.tagging.phrase_quality import words_table
 
@@ -20,12 +19,4 @@ def model(dbt, session):
         order by content_hash
         """
     ).fetchall()
-    session.register("_new_words", words_table(uncounted))
-    return session.sql(
-        """
-        select p.paper_id, p.content_hash, coalesce(c.words, n.words) as words
-        from _papers_to_count as p
-        left join _cached_words as c on p.content_hash = c.content_hash
-        left join _new_words as n on p.content_hash = n.content_hash
-        """
-    )
+    return words_table(uncounted)

@@ -238,7 +238,7 @@ WORDS_CACHE_WRITES = [
     """,
     """
     insert or ignore into word_counts_cache (content_hash, counter, words)
-    select distinct on (content_hash) content_hash, $counter, words
+    select content_hash, $counter, words
     from candidate.main.int_paper_words_counted
     where content_hash not in (
         select content_hash from word_counts_cache where counter = $counter
