@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,6 +162,28 @@ def test_the_dbt_unit_tests_pass_though_a_run_leaves_them_out(
     assert outcome.success, outcome.failures
     assert "windows_cover_the_data_and_flag_partial_ones" in outcome.timings
     assert outcome.tests_passed >= 1 and outcome.tests_failed == 0
+
+
+def test_secondary_topics_are_close_other_topics_and_the_same_when_reused(builds: Builds) -> None:
+    """A paper's secondary topics are at least secondary_similarity close, never its primary,
+    at most max_topics_per_paper - 1; a build that reused the lake's nearest-topic lists (r1b,
+    after r1 was written back) publishes what r1 computed afresh."""
+    params = builds.settings.transform.topics
+    assert _query(builds.again, "select count(*) from raw.topic_neighbours")[0][0] > 0
+    assert _query(builds.first, "select count(*) from raw.topic_neighbours")[0][0] == 0
+    secondary = _query(builds.second, """
+        select s.paper_id, s.topic_id, s.weight, p.topic_id
+        from fct_paper_topics as s
+        inner join fct_paper_topics as p on s.paper_id = p.paper_id and p.is_primary
+        where not s.is_primary
+    """)
+    assert secondary, "no paper has a secondary topic: the checks below would say nothing"
+    assert all(weight >= params.secondary_similarity - 1e-6 for _, _, weight, _ in secondary)
+    assert all(topic != primary for _, topic, _, primary in secondary)
+    per_paper = Counter(paper for paper, _, _, _ in secondary)
+    assert max(per_paper.values()) <= params.max_topics_per_paper - 1
+    rows = "select * from fct_paper_topics order by all"
+    assert _query(builds.again, rows) == _query(builds.first, rows)
 
 
 def test_candidate_file_is_not_locked_after_build(builds: Builds) -> None:

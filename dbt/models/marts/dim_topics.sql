@@ -2,8 +2,18 @@ with topics as (
     select * from {{ ref('int_topics_clustered') }}
 ),
 
-paper_topics as (
+primary_topics as (
     select * from {{ ref('int_paper_topics_completed') }}
+),
+
+secondary_topics as (
+    select * from {{ ref('int_paper_topics_secondary') }}
+),
+
+paper_topics as (
+    select * from primary_topics
+    union all
+    select * from secondary_topics
 ),
 
 papers as (

@@ -1,5 +1,15 @@
-with paper_topics as (
+with primary_topics as (
     select * from {{ ref('int_paper_topics_completed') }}
+),
+
+secondary_topics as (
+    select * from {{ ref('int_paper_topics_secondary') }}
+),
+
+paper_topics as (
+    select * from primary_topics
+    union all
+    select * from secondary_topics
 ),
 
 final as (
