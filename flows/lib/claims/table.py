@@ -84,6 +84,28 @@ CACHE_WRITES = [
 ]
 
 
+# int_claims_extracted: the claims of the new abstracts (`_new_claims`, claims_table) and those
+# of the cached ones (`_cached_claims` of `_claim_papers`' abstracts), with claim_id as claim_id
+# makes it
+CACHED_CLAIMS = f"""
+    select * from _new_claims
+    union all
+    select
+        'c_' || left(sha256(
+            paper_id || chr(31) || cast(claim.start_offset as varchar) || chr(31)
+            || cast(claim.end_offset as varchar)
+        ), 20) as claim_id,
+        paper_id,
+        {", ".join(f"claim.{name}" for name in CLAIM_FIELDS)}
+    from (
+        select papers.paper_id, unnest(cached.claims) as claim
+        from _claim_papers as papers
+        inner join _cached_claims as cached on md5(papers.abstract) = cached.abstract_md5
+        where papers.abstract <> ''
+    )
+"""
+
+
 def extractor_version() -> str:
     """A hash of the extractor's code (this package): claims cached by another version are not
     reused."""
