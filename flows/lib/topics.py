@@ -454,7 +454,7 @@ def topic_neighbours(
 ) -> Any:
     """Each paper's nearest topics: the (at most ``max_topics_per_paper``) topics whose centroid
     is at least ``secondary_similarity`` close, nearest first, ties by topic id, its own
-    primary topic included (int_paper_topics_completed keeps the others as secondary topics).
+    primary topic included (int_paper_topics_secondary keeps the others as secondary topics).
 
     papers: paper_id, content_hash, embedding; primary: paper_id, topic_id (the primary rows of
     ``place_papers``); registry: the last published run's topics (topic_id, centroid,
@@ -465,8 +465,9 @@ def topic_neighbours(
     centroid equals the registry's (bit for bit) and is compared with the other topics only;
     papers not in the cache, or whose cached list was cut short and holds a changed topic,
     are compared with every topic. Similarities are float64 dot products rounded to float32,
-    so a reused value equals the one a full computation gives (float32 BLAS results depend on
-    the matrix shapes). Returns an Arrow table with NEIGHBOUR_COLUMNS, one row per paper.
+    so a reused value is the one a full computation gives (float32 BLAS results depend on the
+    matrix shapes; float64 ones differ far below a float32 step). Returns an Arrow table with
+    NEIGHBOUR_COLUMNS, one row per paper.
     """
     papers = papers.sort_values("paper_id", ignore_index=True)
     vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
