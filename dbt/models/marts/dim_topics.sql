@@ -2,18 +2,8 @@ with topics as (
     select * from {{ ref('int_topics_clustered') }}
 ),
 
-primary_topics as (
-    select * from {{ ref('int_paper_topics_completed') }}
-),
-
-secondary_topics as (
-    select * from {{ ref('int_paper_topics_secondary') }}
-),
-
 paper_topics as (
-    select * from primary_topics
-    union all
-    select * from secondary_topics
+    select * from {{ ref('int_paper_topics_combined') }}
 ),
 
 papers as (
@@ -55,11 +45,15 @@ topic_activity as (
 
 {{ group_label('ranked', 'topic_id') }},
 
--- the head of a theme: its topic with the most papers; the other topics' parent
+-- the head of a theme: its topic with the most papers (a tie: the first topic id, so every
+-- build of the same data names the same head; arg_max broke ties by row order, and at 100k
+-- papers a full refresh gave 2,732 topics another parent); the other topics' parent
 theme_heads as (
     select
         all_topics.theme_id,
-        arg_max(all_topics.topic_id, topic_activity.n_papers) as head_topic_id
+        first(
+            all_topics.topic_id order by topic_activity.n_papers desc, all_topics.topic_id
+        ) as head_topic_id
     from all_topics
     inner join topic_activity on all_topics.topic_id = topic_activity.topic_id
     where all_topics.theme_id is not null

@@ -1,15 +1,5 @@
-with primary_topics as (
-    select * from {{ ref('int_paper_topics_completed') }}
-),
-
-secondary_topics as (
-    select * from {{ ref('int_paper_topics_secondary') }}
-),
-
-paper_topics as (
-    select * from primary_topics
-    union all
-    select * from secondary_topics
+with paper_topics as (
+    select * from {{ ref('int_paper_topics_combined') }}
 ),
 
 final as (
