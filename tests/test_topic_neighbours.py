@@ -35,8 +35,9 @@ def _primary(papers: pd.DataFrame, centres: np.ndarray, names: list[str]) -> pd.
     })
 
 
-def _registry(papers: pd.DataFrame, primary: pd.DataFrame) -> pd.DataFrame:
-    """The registry a published run leaves: each topic's centroid as int_topics_clustered has it."""
+def _topics(papers: pd.DataFrame, primary: pd.DataFrame) -> pd.DataFrame:
+    """A run's topics as int_topics_clustered has them (the unit mean of each topic's papers);
+    the registry a published run leaves holds the same centroids."""
     ordered = papers.sort_values("paper_id")
     topics = ordered["paper_id"].map(primary.set_index("paper_id")["topic_id"]).to_numpy()
     keys, centroids = centroids_of(_unit(np.vstack(ordered["embedding"])), topics)
@@ -50,28 +51,28 @@ def _as_cache(table: pa.Table) -> pd.DataFrame:
 
 
 def _two_runs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run 1: 600 papers around 12 topics. Run 2: 40 new papers join topics t00-t02 (their
-    centroids move), t11 is gone (its papers join the others) and a new topic t12 appears."""
+    """Run 1: 600 papers around 12 topics (papers, topics). Run 2: 40 new papers join topics
+    t00-t02 (their centroids move), t11 is gone (its papers join the others) and a new topic t12
+    appears."""
     rng = np.random.default_rng(7)
     centres = _unit(rng.normal(size=(13, DIM)))
     names = [f"t{i:02d}" for i in range(13)]
     old = _papers(_unit(centres[rng.integers(0, 12, 600)] + rng.normal(size=(600, DIM)) * 0.35))
-    old_primary = _primary(old, centres[:12], names[:12])
+    old_topics = _topics(old, _primary(old, centres[:12], names[:12]))
     new = _papers(_unit(centres[rng.integers(0, 3, 40)] + rng.normal(size=(40, DIM)) * 0.35), 600)
     papers = pd.concat([old, new], ignore_index=True)
     primary = _primary(papers, centres[:11], names[:11])
     founded = papers.index[papers.index % 50 == 7]
     primary.loc[founded, "topic_id"] = "t12"
-    return old, old_primary, papers, primary
+    return old, old_topics, papers, _topics(papers, primary)
 
 
 def test_reused_lists_equal_lists_computed_afresh_after_topics_moved_retired_and_appeared() -> None:
-    old, old_primary, papers, primary = _two_runs()
-    registry = _registry(old, old_primary)
-    first = topic_neighbours(old, old_primary, registry.iloc[:0], NO_CACHE, PARAMS)
+    old, registry, papers, topics = _two_runs()  # run 1's topics are run 2's registry
+    first = topic_neighbours(old, registry, registry.iloc[:0], NO_CACHE, PARAMS)
     assert not all(first.column("complete").to_pylist())  # some lists were cut short
-    incremental = topic_neighbours(papers, primary, registry, _as_cache(first), PARAMS)
-    afresh = topic_neighbours(papers, primary, registry, NO_CACHE, PARAMS)
+    incremental = topic_neighbours(papers, topics, registry, _as_cache(first), PARAMS)
+    afresh = topic_neighbours(papers, topics, registry, NO_CACHE, PARAMS)
     assert incremental.equals(afresh)
     assert incremental.num_rows == len(papers)
     lists = incremental.column("topic_ids").to_pylist()
@@ -84,21 +85,18 @@ def test_reused_lists_equal_lists_computed_afresh_after_topics_moved_retired_and
 
 def test_a_paper_and_topics_that_did_not_change_are_not_compared_again() -> None:
     """The proof of reuse: a cached similarity (of an unmoved topic) comes back as cached."""
-    old, old_primary, papers, primary = _two_runs()
-    registry = _registry(old, old_primary)
-    first = topic_neighbours(old, old_primary, registry.iloc[:0], NO_CACHE, PARAMS)
-    again = topic_neighbours(old, old_primary, _registry(old, old_primary), _as_cache(first),
-                             PARAMS)
+    old, topics, _, _ = _two_runs()
+    first = topic_neighbours(old, topics, topics.iloc[:0], NO_CACHE, PARAMS)
+    again = topic_neighbours(old, topics, topics, _as_cache(first), PARAMS)
     assert again.equals(first)  # nothing moved: the same lists
     cache = _as_cache(first)
     marked = cache.index[cache["complete"]][0]
     cache["similarities"] = [
         [0.5] * len(sims) if i == marked else sims for i, sims in enumerate(cache["similarities"])
     ]
-    reused = topic_neighbours(old, old_primary, _registry(old, old_primary), cache, PARAMS)
+    reused = topic_neighbours(old, topics, topics, cache, PARAMS)
     assert reused.column("similarities")[int(marked)].as_py() == [0.5] * len(
         cache.at[marked, "topic_ids"])
     # a changed text is compared afresh
     cache.at[marked, "content_hash"] = "an older text"
-    assert topic_neighbours(old, old_primary, _registry(old, old_primary), cache,
-                            PARAMS).equals(first)
+    assert topic_neighbours(old, topics, topics, cache, PARAMS).equals(first)

@@ -447,7 +447,7 @@ def place_papers(
 
 def topic_neighbours(
     papers: pd.DataFrame,
-    primary: pd.DataFrame,
+    topics: pd.DataFrame,
     registry: pd.DataFrame,
     cache: pd.DataFrame,
     params: TopicParams,
@@ -456,10 +456,11 @@ def topic_neighbours(
     is at least ``secondary_similarity`` close, nearest first, ties by topic id, its own
     primary topic included (int_paper_topics_secondary keeps the others as secondary topics).
 
-    papers: paper_id, content_hash, embedding; primary: paper_id, topic_id (the primary rows of
-    ``place_papers``); registry: the last published run's topics (topic_id, centroid,
-    retired_run_id); cache: that run's neighbours (NEIGHBOUR_COLUMNS + params, the lake's
-    ``topic_neighbours`` of the same texts and embedding model; empty on a full refresh).
+    papers: paper_id, content_hash, embedding; topics: this run's topic_id and centroid
+    (``topic_table``); registry: the last published run's topics (topic_id, centroid,
+    retired_run_id), whose centroids ``topic_table`` computed the same way; cache: that run's
+    neighbours (NEIGHBOUR_COLUMNS + params, the lake's ``topic_neighbours`` of the same texts
+    and embedding model; empty on a full refresh).
 
     Only what changed is computed: a cached paper keeps its similarities to the topics whose
     centroid equals the registry's (bit for bit) and is compared with the other topics only;
@@ -471,8 +472,9 @@ def topic_neighbours(
     """
     papers = papers.sort_values("paper_id", ignore_index=True)
     vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
-    topic_of = papers["paper_id"].map(primary.set_index("paper_id")["topic_id"]).to_numpy()
-    keys, centroids = centroids_of(vectors, topic_of.astype(str))
+    topics = topics.sort_values("topic_id", ignore_index=True)
+    keys = topics["topic_id"].to_numpy(dtype=str)
+    centroids = _stack(topics["centroid"])
     active = registry[registry["retired_run_id"].isna()]
     published = dict(zip(active["topic_id"], active["centroid"], strict=True))
     kept = np.array(
@@ -607,8 +609,9 @@ def topic_table(
     Centroid: the unit mean of the primary papers' vectors. Themes: ``assign_themes``.
     """
     columns = ["topic_id", "centroid", "n_papers", "theme_id", "is_new", "registry_label"]
-    # by paper id, as topic_neighbours sums them: the registry keeps these centroids, and a
-    # topic's cached neighbours are reused while its centroid is the same bit for bit
+    # summed in paper id order whatever order the rows came in: the registry keeps these
+    # centroids, and topic_neighbours reuses a topic's cached neighbours while its centroid is
+    # the same bit for bit
     primary = placed[placed["is_primary"]].sort_values("paper_id")
     if primary.empty:
         return pd.DataFrame(columns=columns)

@@ -11,9 +11,9 @@ def model(dbt, session):
         dbt.ref("int_papers_embedded").select("paper_id, content_hash"),
         dbt.ref("stg_raw__paper_embeddings"),
     )
-    primary = relation_frame(
-        dbt.ref("int_paper_topics_assigned").filter("is_primary").select("paper_id, topic_id")
+    topics = relation_frame(
+        dbt.ref("int_topics_clustered").select("topic_id, centroid"), ("centroid",)
     )
     registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
     cache = relation_frame(dbt.ref("stg_raw__topic_neighbours"))
-    return topic_neighbours(papers, primary, registry, cache, params)
+    return topic_neighbours(papers, topics, registry, cache, params)
