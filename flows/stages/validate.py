@@ -55,10 +55,11 @@ if TYPE_CHECKING:
 LAYERS = ("raw_batch", "tags", "marts", "run_over_run")
 # Name under which the published warehouse is attached while run-over-run frames are computed.
 PUBLISHED = "published"
-# Leading column added to every frame: the failing rows' keys, shown in the details.
+# Leading column added to every frame: the row's number; in a failing row's details, its key
+# columns as ``key=value, ...`` (``_RowNames``).
 ROW_KEY = "row_key"
-# Second column added to every frame: the row's paper (null where a frame has no paper_id), so
-# a failed check names every offending paper (``CheckResult.paper_ids``).
+# Added to each failing row after the checkpoint: its paper (null where a frame has no
+# paper_id), so a failed check names every offending paper (``CheckResult.paper_ids``).
 PAPER_KEY = "paper_key"
 # The settings sections the expectation modules read (part of ``rules_version``).
 RULE_SETTINGS = {"validation", "tagging"}
@@ -77,7 +78,8 @@ class FrameSuite:
     warehouse passed the same rules -- the rows the published frame lacks, and every row sharing
     their ``delta_key`` values (``()``: the row alone; a uniqueness check names the columns it
     is unique within, so a second copy of an unchanged row brings the first along). None: every
-    row, every run. ``derive`` adds Python-computed columns to the fetched rows.
+    row, every run. ``derive`` adds Python-computed columns to the fetched rows (it sees only
+    the columns the suite reads: ``query``).
     """
 
     name: str
@@ -87,6 +89,20 @@ class FrameSuite:
     requires: tuple[str, ...] = ()
     delta_key: tuple[str, ...] | None = None
     derive: Callable[[pandas.DataFrame], pandas.DataFrame] | None = None
+
+    def query(self) -> str:
+        """The SQL frame narrowed to the columns the suite reads: its key columns, the paper
+        (what a failed check names), and every column an expectation names. The checks see
+        nothing else, so the gate fetches, hashes and compares nothing else (at 100k papers the
+        trend marts are 4.2M rows of 18 columns, 7 of them read). A frame with a table-level
+        expectation stays whole."""
+        named = [_columns_of(e) for e in self.expectations]
+        if not all(named):
+            return self.frame
+        read = [*self.key_columns, "paper_id", *(c for cs in named for c in cs)]
+        wanted = dict.fromkeys(read)
+        listed = ", ".join("'" + c.replace("'", "''") + "'" for c in wanted)
+        return f"select columns(lambda c: c in ({listed})) from ({self.frame}) as frame"
 
 
 @dataclass
@@ -232,11 +248,11 @@ def _current_database(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _fetch(
-    con: duckdb.DuckDBPyConnection, frame: Any, raw_batch: pandas.DataFrame | None
+    con: duckdb.DuckDBPyConnection, spec: FrameSuite, raw_batch: pandas.DataFrame | None
 ) -> pandas.DataFrame:
-    if isinstance(frame, str):
-        return con.execute(frame).df()
-    return frame(con, raw_batch)
+    if isinstance(spec.frame, str):
+        return con.execute(spec.query()).df()
+    return spec.frame(con, raw_batch)
 
 
 # ----------------------------------------------------------------------------- GX
@@ -330,6 +346,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _columns_of(expectation: Any) -> list[str]:
+    """The columns a GX expectation reads ([] for a table-level one)."""
+    kwargs = expectation.configuration.kwargs
+    named = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")]
+    return [str(c) for c in [*named, *(kwargs.get("column_list") or [])] if c]
+
+
 def _column_of(kwargs: dict[str, Any]) -> str | None:
     if kwargs.get("column"):
         return str(kwargs["column"])
@@ -370,25 +393,59 @@ def _data_docs_action(site_name: str):
     return _run_data_docs_action_class()(name="data_docs", site_names=[site_name])
 
 
-def _with_row_key(df: pandas.DataFrame, keys: Sequence[str]) -> pandas.DataFrame:
-    """The frame with a leading ``row_key`` column naming each row by its key columns."""
-    df = df.copy()
-    present = [k for k in keys if k in df.columns]
-    if present:
-        parts = [f"{k}=" + df[k].astype("string").fillna("null") for k in present]
-        key = parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
-    else:
-        key = "row " + df.index.astype("string")
-    df.insert(0, ROW_KEY, key.astype(object))
-    papers = df["paper_id"].astype("string") if "paper_id" in df.columns else None
-    df.insert(1, PAPER_KEY, papers if papers is not None else pd_na_column(len(df)))
+def _with_row_number(df: pandas.DataFrame) -> pandas.DataFrame:
+    """The frame with a leading ``row_key`` column: each row's number (``_RowNames`` names the
+    failing ones after the checkpoint; a text key on every row was most of a frame's memory)."""
+    import numpy as np
+
+    df = df.copy(deep=False)  # the raw batch is the caller's
+    df.insert(0, ROW_KEY, np.arange(len(df), dtype="int64"))
     return df
 
 
-def pd_na_column(n: int) -> Any:
-    import pandas as pd
+@dataclass
+class _RowNames:
+    """A frame's failing rows by name: its key columns as ``key=value, ...`` and its paper, read
+    from the frame's parquet file for those rows only."""
 
-    return pd.Series([None] * n, dtype="string")
+    path: Path
+    key_columns: Sequence[str]
+
+    def named(self, result: dict[str, Any]) -> dict[str, Any]:
+        """GX's result with each unexpected row's number replaced by its name and paper."""
+        lists = ("partial_unexpected_index_list", "unexpected_index_list")
+        numbers = sorted({
+            r[ROW_KEY] for name in lists for r in result.get(name) or []
+            if isinstance(r, dict) and ROW_KEY in r
+        })
+        if not numbers:
+            return result
+        names = self._names(numbers)
+        result = dict(result)
+        for name in lists:
+            if result.get(name):
+                result[name] = [
+                    {ROW_KEY: names[r[ROW_KEY]][0], PAPER_KEY: names[r[ROW_KEY]][1]}
+                    | {k: v for k, v in r.items() if k != ROW_KEY}
+                    if isinstance(r, dict) and ROW_KEY in r else r
+                    for r in result[name]
+                ]
+        return result
+
+    def _names(self, numbers: list[int]) -> dict[int, tuple[str, str | None]]:
+        import pyarrow.parquet as pq
+
+        present = pq.read_schema(self.path).names
+        keys = [k for k in self.key_columns if k in present]
+        read = list(dict.fromkeys([*keys, *(["paper_id"] if "paper_id" in present else [])]))
+        rows = pq.read_table(self.path, columns=read).take(numbers).to_pylist() if read else []
+        names = {}
+        for n, number in enumerate(numbers):
+            row = rows[n] if rows else {}
+            key = ", ".join(f"{k}={'null' if row[k] is None else row[k]}" for k in keys)
+            paper = row.get("paper_id")
+            names[number] = (key or f"row {number}", None if paper is None else str(paper))
+        return names
 
 
 def _paper_ids(result: dict[str, Any]) -> list[str]:
@@ -432,16 +489,40 @@ def _run_checkpoint(
     examples = settings.validation.max_examples
     context = _gx_context(project_dir, docs_dir)
     definitions = _validation_definitions(context, frames)
+    for definition in definitions:
+        _keep_one_batch(definition.batch_definition.data_asset.datasource.get_execution_engine())
     checkpoint = _checkpoint(context, definitions, examples)
     outcome = checkpoint.run(run_id=RunIdentifier(run_name=run_id, run_time=datetime.now(UTC)))
+    names = {spec.name: _RowNames(path, spec.key_columns) for spec, path in frames}
     results = [
-        _check_result(validation.suite_name, er, examples)
+        _check_result(validation.suite_name, er, examples, names[validation.suite_name])
         for validation in outcome.run_results.values()
         for er in validation.results
     ]
     order = {spec.name: n for n, (spec, _) in enumerate(frames)}
     results.sort(key=lambda r: order[r.suite])
     return results
+
+
+class _OneBatch(dict):
+    """A cache of a GX execution engine's batch manager that keeps only the batch stored last.
+
+    GX's pandas engine keeps every batch it loaded, with its data, until the engine is dropped;
+    a checkpoint validates its definitions one after the other through one engine, so every
+    frame of the run stayed in memory to the end (2.7 GB at 100k papers on a first build). A
+    validation reads only its own batch, the one stored last."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.clear()
+        super().__setitem__(key, value)
+
+
+def _keep_one_batch(engine: Any) -> None:
+    """Make ``engine`` keep only the batch being validated (no public way to release one)."""
+    manager = engine.batch_manager
+    for cache in ("_batch_cache", "_batch_data_cache"):
+        if not isinstance(getattr(manager, cache), _OneBatch):
+            setattr(manager, cache, _OneBatch(getattr(manager, cache)))
 
 
 def _validation_definitions(context: Any, frames: Sequence[tuple[FrameSuite, Path]]) -> list[Any]:
@@ -465,8 +546,8 @@ def _validation_definitions(context: Any, frames: Sequence[tuple[FrameSuite, Pat
 
 
 def _checkpoint(context: Any, definitions: list[Any], examples: int) -> Any:
-    """The run's one Checkpoint: every definition, COMPLETE results keyed by row and paper,
-    Data Docs rendered once."""
+    """The run's one Checkpoint: every definition, COMPLETE results keyed by row number (named
+    after the run: ``_RowNames``), Data Docs rendered once."""
     import great_expectations as gx
 
     return context.checkpoints.add(
@@ -477,23 +558,24 @@ def _checkpoint(context: Any, definitions: list[Any], examples: int) -> Any:
             result_format={
                 "result_format": "COMPLETE",
                 "partial_unexpected_count": examples,
-                "unexpected_index_column_names": [ROW_KEY, PAPER_KEY],
+                "unexpected_index_column_names": [ROW_KEY],
             },
         )
     )
 
 
-def _check_result(suite: str, er: Any, examples: int) -> CheckResult:
-    """One expectation's GX result as a CheckResult of ``suite``."""
+def _check_result(suite: str, er: Any, examples: int, names: _RowNames) -> CheckResult:
+    """One expectation's GX result as a CheckResult of ``suite`` (failing rows by name)."""
     cfg = er.expectation_config
+    result = names.named(er.result or {})
     return CheckResult(
         suite=suite,
         expectation=cfg.type,
         column=_column_of(cfg.kwargs),
         success=bool(er.success),
-        details=_details(er.result or {}, er.exception_info, examples),
-        paper_ids=[] if er.success else _paper_ids(er.result or {}),
-        examples=_failing_rows(er.result or {}, examples),
+        details=_details(result, er.exception_info, examples),
+        paper_ids=[] if er.success else _paper_ids(result),
+        examples=_failing_rows(result, examples),
     )
 
 
@@ -601,7 +683,7 @@ class _Frames:
                 if against_published and spec.delta_key is not None:
                     df = self._changed_rows(con, spec)
                 if df is None:
-                    df = _fetch(con, spec.frame, raw_batch)
+                    df = _fetch(con, spec, raw_batch)
                 self._keep(spec, spec.derive(df) if spec.derive else df)
             except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
                 # a frame that cannot be built (missing column, bad SQL) fails its suite
@@ -614,7 +696,7 @@ class _Frames:
 
     def _keep(self, spec: FrameSuite, df: pandas.DataFrame) -> None:
         path = self.folder / f"{spec.name}.parquet"
-        _write_frame(_with_row_key(df, spec.key_columns), path)
+        _write_frame(_with_row_number(df), path)
         self.frames.append((spec, path))
 
     def _changed_rows(
@@ -636,16 +718,16 @@ class _Frames:
         candidate_db = _current_database(con)
         try:
             con.execute(f"use {PUBLISHED}")
-            shape = f"select * from ({spec.frame}) limit 0"
+            shape = f"select * from ({spec.query()}) limit 0"
             con.execute(f"create temp table published_shape as {shape}")
             con.execute(
-                f"create temp table published_frame as select hash(f) as h from ({spec.frame}) f"
+                f"create temp table published_frame as select hash(f) as h from ({spec.query()}) f"
             )
         except duckdb.Error:
             return None
         finally:
             con.execute(f"use {quote_identifier(candidate_db)}")
-        con.execute(f"create temp table candidate_frame as {spec.frame}")
+        con.execute(f"create temp table candidate_frame as {spec.query()}")
         if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame"):
             return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key) or "f"
