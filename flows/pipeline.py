@@ -122,30 +122,13 @@ def dbt_build_task(
     return worker.call(run_dbt_build, settings, candidate, run_id=run_id)
 
 
-# Every raw record no published run has published (this run's, and those of runs that failed or
-# were killed), without the papers set aside: the raw batch the gate judges.
-UNPUBLISHED_RAW = """
-select * from raw_papers
-where not list_contains(?::varchar[], run_id)
-    and paper_id not in (select paper_id from set_aside)
-"""
-
-
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(
     settings: Settings, candidate: Path, run_id: str, every_row: bool, worker: "StageWorker"
 ) -> "ValidationOutcome":
-    from flows.lib.lake import open_lake
-    from flows.stages.publish import published_run_ids
-    from flows.stages.validate import validate_candidate
+    from flows.stages.validate import validate_run
 
-    published = published_run_ids(settings)
-    with open_lake(settings.lake_path, read_only=True) as con:
-        raw_batch = con.execute(UNPUBLISHED_RAW, [published]).df()
-    return worker.call(
-        validate_candidate,
-        settings, candidate, run_id=run_id, raw_batch=raw_batch, every_row=every_row,
-    )
+    return worker.call(validate_run, settings, candidate, run_id=run_id, every_row=every_row)
 
 
 @task(name="publish", cache_policy=NO_CACHE)

@@ -627,6 +627,32 @@ def validate_candidate(
     )
 
 
+# Every raw record no published run has published (this run's, and those of runs that failed or
+# were killed), without the papers set aside: the raw batch the gate judges.
+UNPUBLISHED_RAW = """
+select * from raw_papers
+where not list_contains(?::varchar[], run_id)
+    and paper_id not in (select paper_id from set_aside)
+"""
+
+
+def validate_run(
+    settings: Settings, candidate: Path, *, run_id: str, every_row: bool = False
+) -> ValidationOutcome:
+    """``validate_candidate`` with the run's raw batch (``UNPUBLISHED_RAW``), read from the lake
+    by the process that validates (the stage worker), not sent to it: a first run's batch is
+    every record."""
+    from flows.lib.lake import open_lake
+    from flows.stages.publish import published_run_ids
+
+    published = published_run_ids(settings)
+    with open_lake(settings.lake_path, read_only=True) as con:
+        raw_batch = con.execute(UNPUBLISHED_RAW, [published]).df()
+    return validate_candidate(
+        settings, candidate, run_id=run_id, raw_batch=raw_batch, every_row=every_row
+    )
+
+
 def rules_version(settings: Settings) -> str:
     """The rules the gate applies (16 hex characters): the settings the suites read (validation
     and tagging), the expectation modules, this module and GX's version. Stamped into each

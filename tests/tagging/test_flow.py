@@ -1,10 +1,13 @@
-"""The tagging flow gives the same tags on a Dask cluster as in one process."""
+"""The tagging flow gives the same tags on a Dask cluster as in one process, and leaves no model
+behind in the run's process (it goes on to build and validate)."""
 
 from __future__ import annotations
 
 import shutil
 
 from flows.lib.lake import open_lake
+from flows.stages.tagging import embedder
+from flows.stages.tagging.candidates import lexicon
 from flows.stages.tagging.flow import tag_flow
 from flows.stages.tagging.tagger import tag_papers
 from tests.tagging.conftest import put_papers, read_hf_daily
@@ -37,6 +40,9 @@ def test_flow_on_a_local_dask_cluster_matches_the_default_runner(
     threads = tag_flow("threads-run", task_runner="threads", settings=tag_settings)
     assert (threads.tagged, threads.docs_embedded) == (24, 24)
     assert _tags(tag_settings.lake_path) == expected
+    # the thread pool tagged in this process: its model and memo caches are gone after the flow
+    assert not embedder._MODELS
+    assert lexicon.cache_info().currsize == 0
 
     shutil.copy(pristine, tag_settings.lake_path)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:

@@ -140,3 +140,9 @@ def get_embedder(tagging: TaggingSettings, path: Path | str) -> Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             _MODELS[key] = Embedder(tagging, Path(path))
         return _MODELS[key]
+
+
+def drop_models() -> None:
+    """Forget this process's loaded models (the next ``get_embedder`` loads again)."""
+    with _LOAD_LOCK:
+        _MODELS.clear()

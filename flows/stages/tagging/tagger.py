@@ -6,8 +6,10 @@ cached in the lake by model, so a re-run over the same data embeds nothing.
 
 The work is split so it can run on other processes (Dask workers) that never open the lake:
 
-1. ``plan_tagging`` (parent, lake): which papers need tags; outcomes of empty/short ones.
-2. ``prepare_batch`` (parent, lake): candidates of a batch and the embeddings already cached.
+1. ``plan_tagging`` (parent, lake): which papers need tags.
+2. ``prepare_jobs`` and ``prepare_batch`` (parent, lake), a batch at a time: its papers'
+   candidates (outcomes of empty/short ones) and the embeddings already cached. Candidates are
+   found batch by batch, so a cold run over 100k papers never holds every paper's candidates.
 3. ``tag_batch`` (anywhere, no lake): embed what is missing, rank, return tags + new vectors.
 4. ``write_batch`` (parent, lake): replace the batch's tags, record outcomes, cache vectors.
 
@@ -21,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import numpy as np
@@ -40,6 +42,8 @@ from flows.stages.tagging.embedder import ensure_model, get_embedder, model_name
 if TYPE_CHECKING:  # candidate extraction imports scikit-learn (3-4 s): only when there is work
     from flows.stages.tagging.keyphrases import DocCandidates
     from flows.stages.tagging.ranking import Keyphrase
+
+T = TypeVar("T")
 
 # Bump when candidate extraction, canonical forms or ranking change: it re-tags every paper.
 TAGGER_VERSION = "2"
@@ -95,11 +99,42 @@ class Outcome:
     text_hash: str  # of the text tagged (compose_text): the key of its document embedding
 
 
+# a paper to tag: paper_id, content_hash, title, abstract
+PaperRow = tuple[str, str, str | None, str | None]
+
+
 @dataclass
 class Plan:
-    jobs: list[DocJob]  # papers to embed and rank
-    settled: list[Outcome]  # papers whose outcome needs no model (empty, too short)
+    rows: list[PaperRow]  # papers that need tags, by paper_id
     unchanged: int
+
+
+@dataclass
+class Tally:
+    """What a tagging run did so far: counts only (each batch's outcomes are written, then
+    dropped)."""
+
+    considered: int = 0
+    tagged: int = 0
+    docs_embedded: int = 0
+    phrases_embedded: int = 0
+
+    def add(self, outcomes: list[Outcome], output: BatchOutput | None = None) -> None:
+        self.considered += len(outcomes)
+        self.tagged += sum(o.status == STATUS_TAGGED for o in outcomes)
+        if output is not None:
+            self.docs_embedded += len(output.new_doc_vectors)
+            self.phrases_embedded += len(output.new_phrase_vectors)
+
+    def counts(self, plan: Plan) -> TagCounts:
+        return TagCounts(
+            considered=self.considered,
+            tagged=self.tagged,
+            unchanged=plan.unchanged,
+            empty=self.considered - self.tagged,
+            docs_embedded=self.docs_embedded,
+            phrases_embedded=self.phrases_embedded,
+        )
 
 
 def config_hash(tagging: TaggingSettings) -> str:
@@ -138,7 +173,7 @@ def unchanged_plan(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan |
     or task runner needed), else None."""
     if con.execute(f"select exists ({_TO_TAG})", [config_hash(settings.tagging)]).fetchone()[0]:
         return None
-    return Plan([], [], con.execute("select count(*) from papers").fetchone()[0])
+    return Plan([], con.execute("select count(*) from papers").fetchone()[0])
 
 
 # papers tagged from their current text before the tagger recorded the hash of that text
@@ -176,12 +211,21 @@ def record_text_hashes(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
-    """Papers that need tags (new, changed text, other configuration), with their candidates."""
-    tagging = settings.tagging
-    rows = con.execute(f"{_TO_TAG} order by p.paper_id", [config_hash(tagging)]).fetchall()
+    """Papers that need tags (new, changed text, other configuration)."""
+    rows = con.execute(
+        f"{_TO_TAG} order by p.paper_id", [config_hash(settings.tagging)]
+    ).fetchall()
     total = con.execute("select count(*) from papers").fetchall()[0][0]
-    if rows:
-        from flows.stages.tagging.keyphrases import compose_text, doc_candidates
+    return Plan(rows, total - len(rows))
+
+
+def prepare_jobs(
+    rows: list[PaperRow], tagging: TaggingSettings
+) -> tuple[list[DocJob], list[Outcome]]:
+    """The candidates of these papers (their jobs), and the outcomes of those that need no model
+    (empty, too short, no candidate phrase)."""
+    from flows.stages.tagging.keyphrases import compose_text, doc_candidates
+
     jobs: list[DocJob] = []
     settled: list[Outcome] = []
     for paper_id, content_hash, title, abstract in rows:
@@ -199,12 +243,12 @@ def plan_tagging(settings: Settings, con: duckdb.DuckDBPyConnection) -> Plan:
             settled.append(Outcome(paper_id, content_hash, STATUS_TOO_SHORT, [], hashed))
             continue
         jobs.append(DocJob(paper_id, content_hash, text, hashed, cands))
-    return Plan(jobs, settled, total - len(rows))
+    return jobs, settled
 
 
-def batches(jobs: list[DocJob], size: int) -> Iterator[list[DocJob]]:
-    for start in range(0, len(jobs), max(1, size)):
-        yield jobs[start : start + size]
+def batches(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
 
 
 def prepare_batch(
@@ -343,21 +387,6 @@ def write_batch(
     return outcomes
 
 
-def count(
-    plan: Plan, outcomes: list[Outcome], docs_embedded: int, phrases_embedded: int
-) -> TagCounts:
-    everything = plan.settled + outcomes
-    tagged = sum(o.status == STATUS_TAGGED for o in everything)
-    return TagCounts(
-        considered=len(everything),
-        tagged=tagged,
-        unchanged=plan.unchanged,
-        empty=len(everything) - tagged,
-        docs_embedded=docs_embedded,
-        phrases_embedded=phrases_embedded,
-    )
-
-
 def _progress(enabled: bool, total: int) -> tuple[Callable[[], None], Callable[[], None]]:
     if not enabled or total == 0:
         return (lambda: None), (lambda: None)
@@ -375,20 +404,20 @@ def tag_papers(
     """Tag every paper of the lake that needs it, in this process; returns what was done."""
     record_text_hashes(con)
     plan = plan_tagging(settings, con)
-    write_outcomes(con, settings, plan.settled, run_id)
-    outcomes: list[Outcome] = []
-    n_docs = n_phrases = 0
-    if plan.jobs:
-        model_path = str(ensure_model(settings))
-        parts = list(batches(plan.jobs, settings.tagging.batch_size))
-        advance, stop = _progress(progress, len(parts))
-        try:
-            for jobs in parts:
+    tally = Tally()
+    parts = list(batches(plan.rows, settings.tagging.batch_size))
+    advance, stop = _progress(progress, len(parts))
+    model_path = None
+    try:
+        for rows in parts:
+            jobs, settled = prepare_jobs(rows, settings.tagging)
+            write_outcomes(con, settings, settled, run_id)
+            tally.add(settled)
+            if jobs:
+                model_path = model_path or str(ensure_model(settings))
                 output = tag_batch(prepare_batch(con, settings, jobs, model_path))
-                outcomes += write_batch(con, settings, jobs, output, run_id)
-                n_docs += len(output.new_doc_vectors)
-                n_phrases += len(output.new_phrase_vectors)
-                advance()
-        finally:
-            stop()
-    return count(plan, outcomes, n_docs, n_phrases)
+                tally.add(write_batch(con, settings, jobs, output, run_id), output)
+            advance()
+    finally:
+        stop()
+    return tally.counts(plan)
