@@ -100,7 +100,7 @@ def main() -> int:
         papers = pd.concat([papers, new_day(args.day, args.noise, rng, papers)], ignore_index=True)
         for name, params in rules.items():
             place, _ = topics._initial_placement(papers, registry, assignments, params)
-            pool = len(topics._pool(place, params))
+            pool = len(topics._pool(place, params, place.how == ""))
             started = time.perf_counter()
             placed, _ = topics.place_papers(papers, registry, assignments, params)
             seconds = time.perf_counter() - started

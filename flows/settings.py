@@ -116,6 +116,11 @@ class TopicSettings(BaseModel):
     # exact neighbours; above, pynndescent compiles for about two minutes in every process
     # (numba cannot cache it), so a day's cost would grow with the papers of loose_days
     max_pool_papers: int = 2000
+    # BERTopic clusters at most this many papers at once: a first build of a larger archive is
+    # placed in chunks of about this size, oldest first, each like a day (it joins the topics
+    # the chunks before it founded, then its rest is clustered). UMAP's memory grows with the
+    # papers it embeds: 3.6 GB over its input for 100k papers at once
+    max_cluster_papers: int = 20_000
     # themes: ward clustering of topic centroids into groups of about topics_per_theme;
     # a new topic joins an existing theme whose centroid is at least this similar
     topics_per_theme: int = 10
@@ -155,6 +160,10 @@ class RisingSettings(BaseModel):
 class TransformSettings(BaseModel):
     dbt_project_dir: Path = REPO_ROOT / "dbt"
     dbt_threads: int = 2
+    # DuckDB's memory_limit while dbt builds the candidate (DuckDB's default is 80% of RAM,
+    # which it keeps cached); larger operators spill to disk. The Python models' frames are
+    # on top of it
+    duckdb_memory_limit: str = "1500MB"
     # a topic/keyphrase is emerging in its first window when it has at least this many papers
     emerging_min_papers: int = 3
     # fct_keyword_trends keeps keyphrases used by at least this many papers

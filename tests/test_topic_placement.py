@@ -79,3 +79,44 @@ def test_a_day_clusters_its_papers_with_the_closest_loose_papers_only() -> None:
         papers, registry, assignments, bounded.model_copy(update={"max_pool_papers": 10**6})
     )
     assert len(_clustered(everything)) == 4 + 1015
+
+
+def test_a_first_build_larger_than_max_cluster_papers_is_clustered_in_chunks() -> None:
+    """UMAP's memory grows with what it embeds: a first build of more than max_cluster_papers
+    unplaced papers is placed a chunk at a time, oldest first, and a later chunk's papers join
+    the topics an earlier chunk founded instead of founding them again."""
+    rng = np.random.default_rng(5)
+    a, b, c = _unit(rng.normal(size=(3, DIM)))
+    day1, day2 = date(2026, 7, 1), date(2026, 8, 1)
+    groups = [("old_a", a, day1), ("old_b", b, day1), ("new_a", a, day2), ("new_c", c, day2)]
+    papers = pd.concat([
+        pd.DataFrame({
+            "paper_id": [f"{name}{i:02d}" for i in range(30)],
+            "content_hash": [f"{name}{i:02d}" for i in range(30)],
+            "activity_date": day,
+            "keyphrases": [[f"{name} phrase", f"{name}{i:02d}"] for i in range(30)],
+            "embedding": list(_around(centre, 30, 0.3, rng)),
+        })
+        for name, centre, day in groups
+    ], ignore_index=True).sample(frac=1, random_state=1)  # not in date order
+    empty_registry = pd.DataFrame(columns=["topic_id", "centroid", "retired_run_id"])
+    no_assignments = pd.DataFrame(
+        columns=["paper_id", "topic_id", "content_hash", "similarity", "is_loose"]
+    )
+    params = TopicSettings(max_cluster_papers=60)
+    placed, model = place_papers(papers, empty_registry, no_assignments, params)
+
+    primary = placed[placed["is_primary"]].set_index("paper_id")
+    assert primary["topic_id"].ne("").all() and len(primary) == 120
+    group = primary.index.str[:5]
+    topic_of = {g: set(primary.loc[group == g, "topic_id"]) for g in ("old_a", "old_b", "new_a")}
+    # the first chunk (day 1) founded a topic per theme; the second (day 2) joined theme a's
+    assert all(len(t) == 1 for t in topic_of.values())
+    assert topic_of["new_a"] == topic_of["old_a"] != topic_of["old_b"]
+    assert set(primary.loc[group == "new_a", "placement"]) == {"joined"}
+    # ... and founded theme c's topics from what was left of day 2: the returned model is the
+    # last chunk's, and it clustered only those papers
+    new_c = primary[group == "new_c"]
+    assert "founded" in set(new_c["placement"]) <= {"founded", "nearest"}
+    assert not set(new_c["topic_id"]) & (topic_of["old_a"] | topic_of["old_b"])
+    assert _clustered(model) == set(new_c.index)

@@ -18,8 +18,11 @@ Placing papers (``place_papers``), against the registry of the last published ru
 4. pool papers no new topic took join their nearest topic (loose when it is not close).
 
 On the first run the registry is empty, so step 3 is a plain BERTopic fit of every paper with
-its outliers reduced to the nearest topic centroid. Nothing is quadratic in papers: similarities
-are computed per chunk against the topic centroids only.
+its outliers reduced to the nearest topic centroid. More unplaced papers than
+``max_cluster_papers`` (a first build of a big archive) are placed in chunks of about that size,
+oldest first, each like a day: its papers join the topics the chunks before it founded (step 2),
+and the rest is clustered (step 3). Nothing is quadratic in papers: similarities are computed
+per chunk against the topic centroids only.
 
 Secondary topics (``topic_neighbours``): the topics at least ``secondary_similarity`` close
 to a paper, among its ``max_topics_per_paper`` nearest. The last published run's lists are kept
@@ -351,12 +354,40 @@ def topic_model(params: TopicParams, n_docs: int) -> Any:
     )
 
 
-def _found_topics(place: Placement, params: TopicParams) -> Any:
-    """Step 3: cluster the pool; clusters with enough unplaced papers found new topics."""
-    unplaced = place.how == ""
+def _chunks(place: Placement, params: TopicParams) -> list[np.ndarray]:
+    """The unplaced papers in chunks of at most ``max_cluster_papers``, oldest first (ties:
+    paper order); one chunk when they fit."""
+    unplaced = np.flatnonzero(place.how == "")
+    if len(unplaced) <= params.max_cluster_papers:
+        return [unplaced]
+    dates = pd.to_datetime(place.papers["activity_date"]).to_numpy()[unplaced]
+    ordered = unplaced[np.argsort(dates, kind="stable")]
+    return np.array_split(ordered, -(-len(ordered) // params.max_cluster_papers))
+
+
+def _join_founded(place: Placement, chunk: np.ndarray, params: TopicParams) -> None:
+    """Step 2 for a chunk after the first: its papers join the nearest topic the chunks before
+    it founded, when at least ``assign_similarity`` close."""
+    placed = place.how != ""
+    if not placed.any():
+        return
+    keys, centroids = centroids_of(place.vectors[placed], place.topic[placed].astype(str))
+    idx, sims = nearest(place.vectors[chunk], centroids)
+    close = sims[:, 0] >= params.assign_similarity
+    place.topic[chunk[close]] = keys[idx[close, 0]]
+    place.similarity[chunk[close]] = sims[close, 0]
+    place.how[chunk[close]] = "joined"
+
+
+def _found_topics(place: Placement, params: TopicParams, chunk: np.ndarray) -> Any:
+    """Step 3: cluster the pool of ``chunk``'s unplaced papers; clusters with enough of them
+    found new topics."""
+    unplaced = np.zeros(len(place.how), dtype=bool)
+    unplaced[chunk] = True
+    unplaced &= place.how == ""
     if unplaced.sum() < params.min_new_papers:
         return None
-    pool = _pool(place, params)
+    pool = _pool(place, params, unplaced)
     if len(pool) <= params.umap_n_components + 2:
         return None
     docs = keyphrase_docs(place.papers.iloc[pool])
@@ -381,10 +412,10 @@ def _found_topics(place: Placement, params: TopicParams) -> Any:
     return model
 
 
-def _pool(place: Placement, params: TopicParams) -> np.ndarray:
-    """Indices of the papers to cluster: every unplaced paper and, up to ``max_pool_papers`` in
-    all, the loose papers closest to one of them (ties: paper order)."""
-    unplaced = np.flatnonzero(place.how == "")
+def _pool(place: Placement, params: TopicParams, unplaced_mask: np.ndarray) -> np.ndarray:
+    """Indices of the papers to cluster: every unplaced paper of the chunk and, up to
+    ``max_pool_papers`` in all, the loose papers closest to one of them (ties: paper order)."""
+    unplaced = np.flatnonzero(unplaced_mask)
     loose = np.flatnonzero(place.loose_pool)
     room = max(params.max_pool_papers - len(unplaced), 0)
     if len(loose) > room:
@@ -429,7 +460,12 @@ def place_papers(
     if papers.empty:
         return pd.DataFrame(columns=PLACED_COLUMNS), None
     place, _ = _initial_placement(papers, registry, assignments, params)
-    model = _found_topics(place, params)
+    model = None
+    for n, chunk in enumerate(_chunks(place, params)):
+        if n:
+            _join_founded(place, chunk, params)
+        fitted = _found_topics(place, params, chunk)
+        model = fitted if fitted is not None else model
     _place_leftovers(place)
     loose = place.similarity < params.assign_similarity
     primary = pd.DataFrame(
@@ -691,7 +727,8 @@ def theme_table(topics: pd.DataFrame, theme_registry: pd.DataFrame) -> pd.DataFr
 def save_run_model(
     model_dir: str | Path, model: Any, placed: pd.DataFrame, params: TopicParams, run_id: str
 ) -> Path:
-    """Save this run's BERTopic model (when a pool was fitted) and a manifest of the run.
+    """Save this run's BERTopic model (when a pool was fitted; the last chunk's when a first
+    build was placed in chunks) and a manifest of the run.
 
     The manifest records the library versions, the parameters and their hash, the counts per
     placement step and, for a fitted model, which BERTopic topic founded which topic id.

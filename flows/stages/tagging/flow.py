@@ -14,14 +14,12 @@ shared.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import sys
 from collections import deque
 from typing import Any
 
 from flows.lib.lake import open_lake
+from flows.lib.memory import release_freed_memory
 from flows.settings import Settings, TaggingSettings
 from flows.stages.tagging.tagger import (
     BatchInput,
@@ -154,8 +152,4 @@ def release_memory() -> None:
             for value in list(vars(module).values()):
                 if callable(getattr(value, "cache_clear", None)):
                     value.cache_clear()
-    gc.collect()
-    libc = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
-    if trim is not None:  # glibc only
-        trim(0)
+    release_freed_memory()
