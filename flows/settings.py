@@ -160,10 +160,6 @@ class RisingSettings(BaseModel):
 class TransformSettings(BaseModel):
     dbt_project_dir: Path = REPO_ROOT / "dbt"
     dbt_threads: int = 2
-    # DuckDB's memory_limit while dbt builds the candidate (DuckDB's default is 80% of RAM,
-    # which it keeps cached); larger operators spill to disk. The Python models' frames are
-    # on top of it
-    duckdb_memory_limit: str = "1500MB"
     # a topic/keyphrase is emerging in its first window when it has at least this many papers
     emerging_min_papers: int = 3
     # fct_keyword_trends keeps keyphrases used by at least this many papers
