@@ -756,15 +756,15 @@ class _Frames:
         con.execute(f"create temp table candidate_frame as {spec.query()}")
         if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame"):
             return None
-        key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key) or "f"
-        df = con.execute(CHANGED_ROWS.format(key=key)).df()
+        key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key)
+        df = con.execute(CHANGED_ROWS.format(key=key) if key else CHANGED_ROWS_ALONE).df()
         total = con.execute("select count(*) from temp.candidate_frame").fetchone()[0]
         self.changed_only[spec.name] = (len(df), total)
         return df
 
 
-# The candidate frame's rows whose key (hash of the delta_key columns, or of the whole row) is
-# that of a row the published frame lacks (EXCEPT ALL: a second copy of a published row counts).
+# The candidate frame's rows whose key (hash of the delta_key columns) is that of a row the
+# published frame lacks (EXCEPT ALL: a second copy of a published row counts).
 # Rows are compared by their 64-bit hash (temp.published_frame holds only those): a changed row
 # would pass unchecked only if its hash were that of a published row the candidate lost.
 CHANGED_ROWS = """
@@ -778,6 +778,18 @@ CHANGED_ROWS = """
                 select h from temp.published_frame
             )
         )
+    )
+"""
+
+
+# The same for a delta_key of () (the row alone): the rows whose hash is one the published frame
+# lacks, in one pass over the frame.
+CHANGED_ROWS_ALONE = """
+    select * from temp.candidate_frame as f
+    where hash(f) in (
+        select hash(f) from temp.candidate_frame as f
+        except all
+        select h from temp.published_frame
     )
 """
 
