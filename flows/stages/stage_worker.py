@@ -154,7 +154,6 @@ def _serve(conn: Connection, parent_pid: int) -> None:
     """Run each (function, args, kwargs) received and send back (True, value) or (False,
     exception), until None or the end of the pipe."""
     from flows.journal.journal import fault_point
-    from flows.lib.memory import release_freed_memory
 
     threading.Thread(target=_exit_with, args=(parent_pid,), daemon=True).start()
     while True:
@@ -170,8 +169,6 @@ def _serve(conn: Connection, parent_pid: int) -> None:
             reply = (True, function(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001  (raised again in the caller)
             reply = (False, _picklable(exc))
-        del function, args, kwargs
-        release_freed_memory()  # what dbt left before the gate runs
         conn.send(reply)
 
 

@@ -14,12 +14,14 @@ shared.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import sys
 from collections import deque
 from typing import Any
 
 from flows.lib.lake import open_lake
-from flows.lib.memory import release_freed_memory
 from flows.settings import Settings, TaggingSettings
 from flows.stages.tagging.tagger import (
     BatchInput,
@@ -152,4 +154,8 @@ def release_memory() -> None:
             for value in list(vars(module).values()):
                 if callable(getattr(value, "cache_clear", None)):
                     value.cache_clear()
-    release_freed_memory()
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:  # glibc: its free heap pages go back to the system
+        trim(0)
