@@ -236,6 +236,26 @@ class Placement:
     how: np.ndarray  # kept | joined | founded | nearest
     loose_pool: np.ndarray  # loose papers of earlier runs that may help found topics
 
+    def join_nearest(
+        self, members: np.ndarray, keys: np.ndarray, centroids: np.ndarray, how: str,
+        min_similarity: float | None = None,
+    ) -> None:
+        """``members`` (indices) join their nearest of the topics ``keys`` (unit
+        ``centroids``), those at least ``min_similarity`` close only when it is given."""
+        idx, sims = nearest(self.vectors[members], centroids)
+        close = (
+            np.ones(len(members), dtype=bool) if min_similarity is None
+            else sims[:, 0] >= min_similarity
+        )
+        self.topic[members[close]] = keys[idx[close, 0]]
+        self.similarity[members[close]] = sims[close, 0]
+        self.how[members[close]] = how
+
+    def placed_centroids(self) -> tuple[np.ndarray, np.ndarray]:
+        """The topics of the papers placed so far and their centroids."""
+        placed = self.how != ""
+        return centroids_of(self.vectors[placed], self.topic[placed].astype(str))
+
 
 def _initial_placement(
     papers: pd.DataFrame, registry: pd.DataFrame, assignments: pd.DataFrame, params: TopicParams
@@ -260,14 +280,14 @@ def _initial_placement(
         horizon = _loose_horizon(papers, params)
         loose_pool = keep & known["is_loose"].fillna(False).to_numpy(dtype=bool)
         loose_pool &= (pd.to_datetime(papers["activity_date"]) >= horizon).to_numpy()
+    place = Placement(papers, vectors, topic, similarity, how, loose_pool)
     rest = np.flatnonzero(how == "")
     if len(rest) and len(active):
-        idx, sims = nearest(vectors[rest], _stack(active["centroid"]))
-        close = sims[:, 0] >= params.assign_similarity
-        topic[rest[close]] = active["topic_id"].to_numpy()[idx[close, 0]]
-        similarity[rest[close]] = sims[close, 0]
-        how[rest[close]] = "joined"
-    return Placement(papers, vectors, topic, similarity, how, loose_pool), active
+        place.join_nearest(
+            rest, active["topic_id"].to_numpy(), _stack(active["centroid"]), "joined",
+            params.assign_similarity,
+        )
+    return place, active
 
 
 def _loose_horizon(papers: pd.DataFrame, params: TopicParams) -> pd.Timestamp:
@@ -368,15 +388,8 @@ def _chunks(place: Placement, params: TopicParams) -> list[np.ndarray]:
 def _join_founded(place: Placement, chunk: np.ndarray, params: TopicParams) -> None:
     """Step 2 for a chunk after the first: its papers join the nearest topic the chunks before
     it founded, when at least ``assign_similarity`` close."""
-    placed = place.how != ""
-    if not placed.any():
-        return
-    keys, centroids = centroids_of(place.vectors[placed], place.topic[placed].astype(str))
-    idx, sims = nearest(place.vectors[chunk], centroids)
-    close = sims[:, 0] >= params.assign_similarity
-    place.topic[chunk[close]] = keys[idx[close, 0]]
-    place.similarity[chunk[close]] = sims[close, 0]
-    place.how[chunk[close]] = "joined"
+    if (place.how != "").any():
+        place.join_nearest(chunk, *place.placed_centroids(), "joined", params.assign_similarity)
 
 
 def _found_topics(place: Placement, params: TopicParams, chunk: np.ndarray) -> Any:
@@ -429,18 +442,13 @@ def _place_leftovers(place: Placement) -> None:
     left = np.flatnonzero(place.how == "")
     if not len(left):
         return
-    placed = place.how != ""
-    if not placed.any():  # a tiny first corpus without any cluster: one topic for all
+    if not (place.how != "").any():  # a tiny first corpus without any cluster: one topic for all
         place.topic[:] = stable_id("t_", list(place.papers["paper_id"]))
         place.how[:] = "founded"
         _, centroids = centroids_of(place.vectors, place.topic.astype(str))
         place.similarity[:] = place.vectors @ centroids[0]
         return
-    keys, centroids = centroids_of(place.vectors[placed], place.topic[placed].astype(str))
-    idx, sims = nearest(place.vectors[left], centroids)
-    place.topic[left] = keys[idx[:, 0]]
-    place.how[left] = "nearest"
-    place.similarity[left] = sims[:, 0]
+    place.join_nearest(left, *place.placed_centroids(), "nearest")
 
 
 def place_papers(

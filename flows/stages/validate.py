@@ -96,7 +96,7 @@ class FrameSuite:
         nothing else, so the gate fetches, hashes and compares nothing else (at 100k papers the
         trend marts are 4.2M rows of 18 columns, 7 of them read). A frame with a table-level
         expectation stays whole."""
-        named = [_columns_of(e) for e in self.expectations]
+        named = [_columns_of(e.configuration.kwargs) for e in self.expectations]
         if not all(named):
             return self.frame
         read = [*self.key_columns, "paper_id", *(c for cs in named for c in cs)]
@@ -346,21 +346,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _columns_of(expectation: Any) -> list[str]:
-    """The columns a GX expectation reads ([] for a table-level one)."""
-    kwargs = expectation.configuration.kwargs
+def _columns_of(kwargs: dict[str, Any]) -> list[str]:
+    """The columns a GX expectation reads, from its kwargs ([] for a table-level one)."""
     named = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")]
     return [str(c) for c in [*named, *(kwargs.get("column_list") or [])] if c]
 
 
 def _column_of(kwargs: dict[str, Any]) -> str | None:
-    if kwargs.get("column"):
-        return str(kwargs["column"])
-    if kwargs.get("column_A"):
-        return f"{kwargs['column_A']},{kwargs.get('column_B')}"
-    if kwargs.get("column_list"):
-        return ",".join(kwargs["column_list"])
-    return None
+    """The columns of an expectation as a check's name shows them (``a`` or ``a,b``)."""
+    return ",".join(_columns_of(kwargs)) or None
 
 
 @functools.cache
@@ -742,18 +736,18 @@ class _Frames:
         self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
     ) -> pandas.DataFrame | None:
         candidate_db = _current_database(con)
+        query = spec.query()
         try:
             con.execute(f"use {PUBLISHED}")
-            shape = f"select * from ({spec.query()}) limit 0"
-            con.execute(f"create temp table published_shape as {shape}")
+            con.execute(f"create temp table published_shape as select * from ({query}) limit 0")
             con.execute(
-                f"create temp table published_frame as select hash(f) as h from ({spec.query()}) f"
+                f"create temp table published_frame as select hash(f) as h from ({query}) f"
             )
         except duckdb.Error:
             return None
         finally:
             con.execute(f"use {quote_identifier(candidate_db)}")
-        con.execute(f"create temp table candidate_frame as {spec.query()}")
+        con.execute(f"create temp table candidate_frame as {query}")
         if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame"):
             return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key)
