@@ -103,13 +103,13 @@ def build_candidate_task(
     gate's rules; ``full_refresh``: nothing reused from earlier runs (cached claims and word
     counts)."""
     from flows.journal.housekeeping import prune_runs
-    from flows.stages.fingerprint import stamp
+    from flows.stages.fingerprint import build_config, stamp
     from flows.stages.transform import build_candidate
     from flows.stages.validate import rules_version
 
     prune_runs(settings, current_run_id=run_id)  # settings.keep_failed_runs
     candidate = build_candidate(settings, run_id, full_refresh=full_refresh)
-    stamp(candidate, fingerprint, run_id, rules_version(settings))
+    stamp(candidate, fingerprint, run_id, rules_version(settings), build_config(settings))
     return candidate
 
 

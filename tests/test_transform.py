@@ -49,7 +49,7 @@ from flows.stages.transform import (
     run_dbt_unit_tests,
     save_topic_registry,
 )
-from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_papers
+from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_smallest_topic
 
 FIRST_DAYS = ["2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"]
 LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
@@ -89,27 +89,6 @@ def _build(settings: Settings, run_id: str, save: bool) -> tuple[Path, DbtOutcom
     return candidate, outcome
 
 
-def _rewrite_smallest_topic(settings: Settings, built: Path) -> tuple[str, list[str]]:
-    """Rewrite every paper of the smallest topic as a near copy of a paper of the largest."""
-    sizes = _query(
-        built,
-        "select topic_id, n_papers from dim_topics where topic_id <> 't_unclustered' "
-        "order by n_papers, topic_id",
-    )
-    (smallest, _), (largest, _) = sizes[0], sizes[-1]
-    members = [r[0] for r in _query(
-        built, f"select paper_id from fct_paper_topics where is_primary and topic_id = '{smallest}'"
-    )]
-    title, abstract = _query(
-        built,
-        f"select title, abstract from dim_papers where primary_topic_id = '{largest}' "
-        "order by paper_id limit 1",
-    )[0]
-    texts = {p: (f"{title} ({i})", f"{abstract} Version {i}.") for i, p in enumerate(members)}
-    rewrite_papers(settings.lake_path, texts, run_id="r3")
-    return smallest, members
-
-
 @pytest.fixture(scope="module")
 def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Builds:
     home = tmp_path_factory.mktemp("transform") / "home"
@@ -126,7 +105,7 @@ def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Build
     again, again_outcome = _build(settings, "r1b", save=False)
     load_lake(settings.lake_path, _day_files(shared_data, LATER_DAYS), run_id="r2")
     second, second_outcome = _build(settings, "r2", save=True)
-    rewritten_topic, rewritten = _rewrite_smallest_topic(settings, second)
+    rewritten_topic, rewritten = rewrite_smallest_topic(settings, second, run_id="r3")
     rewrite, _ = _build(settings, "r3", save=True)
     return Builds(
         settings, first, again, second, rewrite, first_outcome, again_outcome, second_outcome,

@@ -23,7 +23,7 @@ from flows.journal.reports import report_markdown, write_report
 from flows.lib.contract import public_marts
 from flows.lib.lake import DDL, RUN_AUDIT_COLUMNS
 from flows.settings import Settings
-from flows.stages.fingerprint import stamp
+from flows.stages.fingerprint import build_config, stamp
 from flows.stages.validate import (
     CheckResult,
     SuiteInputs,
@@ -441,7 +441,8 @@ def publish_base(settings: Settings, base_warehouse: Path, rules: str | None = N
     """The base warehouse as the published one, stamped as having passed ``rules`` (default:
     this gate's rules)."""
     shutil.copyfile(base_warehouse, settings.warehouse_path)
-    stamp(settings.warehouse_path, "fingerprint", "run-0", rules or rules_version(settings))
+    stamp(settings.warehouse_path, "fingerprint", "run-0", rules or rules_version(settings),
+          build_config(settings))
 
 
 @pytest.mark.parametrize("published", [False, True], ids=["every-row", "changed-rows"])

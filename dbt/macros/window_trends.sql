@@ -14,6 +14,12 @@
 
     events: a relation with one row per (key, paper) and columns <key_column>, paper_id,
     activity_date, upvotes. windows: int_windows_spined.
+
+    Incremental (a model with incremental_strategy key_windows, macros/incremental_strategies.sql):
+    a key's rows are recomputed from the first window where its papers or upvotes differ from the
+    table's, and every key's from the first window int_windows_spined marks changed (its papers,
+    baseline or partial flag); the rows before that are what a full build makes. The window
+    functions see the lookback windows before it: max(baseline windows, 8) of the grain.
 #}
 {% macro window_trends(events, windows, key_column) %}
     grains as (
@@ -52,28 +58,53 @@
         group by all
     ),
 
-    window_baselines as (
-        select
-            grain,
-            window_start,
-            case grain
-                {%- for grain, n in var('rising')['baseline_windows'].items() %}
-                when '{{ grain }}' then sum(n_papers_all) over (
-                    partition by grain order by window_start
-                    rows between {{ n }} preceding and 1 preceding
-                )
-                {%- endfor %}
-            end as baseline_n_papers_all
-        from {{ windows }}
+{%- if is_incremental() %}
+
+    previous_counts as (
+        select {{ key_column }}, grain, window_start, n_papers, upvotes
+        from {{ this }}
+        where n_papers > 0
     ),
 
-    data_first_windows as (
+    count_changes as (
+        select
+            coalesce(counted.{{ key_column }}, previous_counts.{{ key_column }}) as {{ key_column }},
+            coalesce(counted.grain, previous_counts.grain) as grain,
+            min(coalesce(counted.window_start, previous_counts.window_start)) as from_window_start
+        from counted
+        full outer join previous_counts
+            on counted.{{ key_column }} = previous_counts.{{ key_column }}
+            and counted.grain = previous_counts.grain
+            and counted.window_start = previous_counts.window_start
+        where (counted.n_papers, counted.upvotes)
+            is distinct from (previous_counts.n_papers, previous_counts.upvotes)
+        group by all
+    ),
+
+    window_changes as (
         select
             grain,
-            min(window_start) as data_first_window_start
+            min(window_start) as from_window_start
         from {{ windows }}
+        where is_changed
         group by grain
     ),
+
+    recomputed as (
+        select
+            {{ key_column }},
+            grain,
+            min(from_window_start) as from_window_start
+        from (
+            select * from count_changes
+            union all
+            select first_windows.{{ key_column }}, window_changes.grain, window_changes.from_window_start
+            from first_windows
+            inner join window_changes on first_windows.grain = window_changes.grain
+        )
+        group by all
+    ),
+{%- endif %}
 
     spine as (
         select
@@ -84,16 +115,23 @@
             windows.window_end,
             windows.n_papers_all,
             windows.is_partial_window,
-            windows.window_start > data_first_windows.data_first_window_start as has_earlier_windows,
-            window_baselines.baseline_n_papers_all
+            windows.has_earlier_windows,
+            windows.baseline_n_papers_all
         from first_windows
         inner join {{ windows }} as windows
             on first_windows.grain = windows.grain
             and windows.window_start >= first_windows.first_window_start
-        inner join data_first_windows on windows.grain = data_first_windows.grain
-        inner join window_baselines
-            on windows.grain = window_baselines.grain
-            and windows.window_start = window_baselines.window_start
+        {%- if is_incremental() %}
+        inner join recomputed
+            on first_windows.{{ key_column }} = recomputed.{{ key_column }}
+            and first_windows.grain = recomputed.grain
+        where case windows.grain
+            {%- for grain, n in var('rising')['baseline_windows'].items() %}
+            when '{{ grain }}' then windows.window_start
+                >= recomputed.from_window_start - interval {{ [n, 8] | max }} {{ grain }}
+            {%- endfor %}
+        end
+        {%- endif %}
     ),
 
     zero_filled as (
@@ -156,7 +194,7 @@
         from with_expected
     ),
 
-    trends as (
+    {% if is_incremental() %}recomputed_trends{% else %}trends{% endif %} as (
         select
             {{ key_column }},
             grain,
@@ -191,5 +229,42 @@
             ) as is_rising,
             is_partial_window
         from with_rising_score
+        {%- if is_incremental() %}
+        semi join recomputed
+            on with_rising_score.{{ key_column }} = recomputed.{{ key_column }}
+            and with_rising_score.grain = recomputed.grain
+            and with_rising_score.window_start >= recomputed.from_window_start
+        {%- endif %}
+    ){% if is_incremental() %},
+
+    -- where a recomputed key has no row at its first recomputed window any more: a row with no
+    -- papers there, so that the strategy deletes its old rows (key_windows)
+    trends as (
+        select * from recomputed_trends
+        union all by name
+        select
+            recomputed.{{ key_column }},
+            recomputed.grain,
+            recomputed.from_window_start as window_start,
+            recomputed.from_window_start as window_end,
+            0 as n_papers,
+            0.0 as share,
+            0 as upvotes,
+            null as prev_n_papers,
+            null as change_abs,
+            null as change_pct,
+            null as zscore_8,
+            false as is_emerging,
+            0 as baseline_n_papers,
+            null as baseline_share,
+            null as rising_score,
+            false as is_rising,
+            false as is_partial_window
+        from recomputed
+        anti join recomputed_trends
+            on recomputed.{{ key_column }} = recomputed_trends.{{ key_column }}
+            and recomputed.grain = recomputed_trends.grain
+            and recomputed.from_window_start = recomputed_trends.window_start
     )
+    {%- endif %}
 {% endmacro %}

@@ -46,10 +46,20 @@ _NOT_CODE = {"target", "logs", "dbt_packages", "__pycache__"}
 
 def inputs_fingerprint(settings: Settings) -> str:
     """The fingerprint of what a build would read now (16 hex characters)."""
+    return _digest({"lake": lake_state(settings.lake_path), **_build_parts(settings)})
+
+
+def build_config(settings: Settings) -> str:
+    """The fingerprint of how a build is made, whatever it reads: settings, package versions and
+    code (16 hex characters). A warehouse built the same way can be the start of the next
+    candidate (flows.stages.transform.build_candidate)."""
+    return _digest(_build_parts(settings))
+
+
+def _build_parts(settings: Settings) -> dict[str, str]:
     from flows.journal.record import package_versions, settings_hash
 
-    parts = {
-        "lake": lake_state(settings.lake_path),
+    return {
         "settings": settings_hash(settings),
         "versions": package_versions(),
         "code": code_hash([
@@ -57,6 +67,9 @@ def inputs_fingerprint(settings: Settings) -> str:
             *(REPO_ROOT / folder for folder in ("flows", "expectations")),
         ]),
     }
+
+
+def _digest(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -98,18 +111,21 @@ def code_hash(folders: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def stamp(candidate: Path, fingerprint: str | None, run_id: str, gate_rules: str) -> None:
-    """Record in the candidate what it is built from and the rules its gate applies
-    (``flows.stages.validate.rules_version``); published with it."""
+def stamp(
+    candidate: Path, fingerprint: str | None, run_id: str, gate_rules: str, config: str
+) -> None:
+    """Record in the candidate what it is built from, the rules its gate applies
+    (``flows.stages.validate.rules_version``) and how it is built (:func:`build_config`);
+    published with it."""
     con = duckdb.connect(str(candidate))
     try:
         con.execute(
             f"create or replace table {STAMP_TABLE}"
-            " (fingerprint varchar, run_id varchar, gate_rules varchar)"
+            " (fingerprint varchar, run_id varchar, gate_rules varchar, build_config varchar)"
         )
         con.execute(
-            f"insert into {STAMP_TABLE} values (?, ?, ?)",  # noqa: S608
-            [fingerprint, run_id, gate_rules],
+            f"insert into {STAMP_TABLE} values (?, ?, ?, ?)",  # noqa: S608
+            [fingerprint, run_id, gate_rules, config],
         )
         con.execute("checkpoint")
     finally:
@@ -118,6 +134,18 @@ def stamp(candidate: Path, fingerprint: str | None, run_id: str, gate_rules: str
 
 def published_stamp(settings: Settings) -> tuple[str, str] | None:
     """(fingerprint, run id) the published warehouse was built from; None when unknown."""
+    row = _published_stamp_row(settings, "fingerprint, run_id")
+    return (str(row[0]), str(row[1])) if row and row[0] else None
+
+
+def published_build_config(settings: Settings) -> str | None:
+    """How the published warehouse was built (:func:`build_config`); None when unknown (no
+    warehouse, or one stamped before the stamp said)."""
+    row = _published_stamp_row(settings, "build_config")
+    return str(row[0]) if row and row[0] else None
+
+
+def _published_stamp_row(settings: Settings, columns: str) -> tuple | None:
     if not settings.warehouse_path.is_file():
         return None
     try:
@@ -125,12 +153,11 @@ def published_stamp(settings: Settings) -> tuple[str, str] | None:
     except duckdb.Error:
         return None
     try:
-        row = con.execute(f"select fingerprint, run_id from {STAMP_TABLE}").fetchone()  # noqa: S608
-    except duckdb.CatalogException:
+        return con.execute(f"select {columns} from {STAMP_TABLE}").fetchone()  # noqa: S608
+    except (duckdb.CatalogException, duckdb.BinderException):
         return None
     finally:
         con.close()
-    return (str(row[0]), str(row[1])) if row and row[0] else None
 
 
 def feed_digest(feed: Feed) -> str | None:

@@ -1,15 +1,19 @@
 """Transform: build a run's candidate warehouse from the lake and run ``dbt build`` on it.
 
-``build_candidate`` copies what dbt needs from the lake (attached read-only) into schema ``raw``
-of ``runs/<run_id>/candidate.duckdb``; ``run_dbt_build`` runs dbt in-process (dbtRunner) on that
-file and reports models and tests; ``save_topic_registry`` writes the published run's topics back
-into the lake so the next run keeps topic ids stable.
+``build_candidate`` makes ``runs/<run_id>/candidate.duckdb`` hold what dbt needs from the lake
+(attached read-only) in schema ``raw``: a copy of the published warehouse brought up to the lake
+row by row when that warehouse was built the same way, else (a first run, changed code or
+settings, ``--full-refresh``) a fresh copy; ``run_dbt_build`` runs dbt in-process (dbtRunner) on
+that file, where the incremental models find their last build, and reports models and tests;
+``save_topic_registry`` writes the published run's topics back into the lake so the next run
+keeps topic ids stable.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,6 +93,14 @@ _RAW_COPIES: dict[str, str] = {
 }
 
 
+# content-addressed raw tables: the key fixes the rest of the row (_bring_up_to compares keys)
+_RAW_KEYS: dict[str, tuple[str, ...]] = {
+    "claims_cache": ("abstract_md5", "extractor"),
+    "word_counts_cache": ("content_hash", "counter"),
+    "paper_embeddings": ("paper_id", "content_hash", "model_name"),
+}
+
+
 def ensure_lake_tables(lake_path: Path) -> None:
     """Create the lake-side tables the transform needs (the topic registry) when missing.
 
@@ -126,8 +138,12 @@ def _lake_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = False) -> Path:
-    """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``
-    (``full_refresh``: without the cached claims and word counts)."""
+    """Create ``runs/<run_id>/candidate.duckdb`` with the lake's tables in schema ``raw``.
+
+    The candidate starts as a copy of the published warehouse when that was built the same way
+    (:func:`published_base`): its raw tables are then brought up to the lake's rows, and dbt's
+    incremental models find their tables of the last build. Otherwise, and on a full refresh
+    (which also leaves out the cached claims and word counts), it starts empty."""
     from flows.lib.claims.table import extractor_version
     from flows.stages.tagging.phrase_quality import counter_version
 
@@ -140,28 +156,70 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
     candidate = run_dir / "candidate.duckdb"
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
+    base = None if full_refresh else published_base(settings)
+    if base is not None:
+        shutil.copyfile(base, candidate)
     con = duckdb.connect(str(candidate))
     try:
         con.execute("attach ? as lake (read_only)", [str(lake_path)])
-        tables = _lake_tables(con)
         con.register("_paper_text_hashes", _paper_text_hashes(con))
-        con.execute("create schema raw")
         params = {
             "reuse": not full_refresh, "extractor": extractor_version(),
             "counter": counter_version(),
         }
+        if base is None:
+            con.execute("create schema raw")
         for name, select in _RAW_COPIES.items():
-            con.execute(f"create table raw.{name} as {select}", _params_in(select, params))
-        if "run_audit" in tables:
-            con.execute("create table raw.run_audit as select * from lake.run_audit")
+            select_params = _params_in(select, params)
+            if base is None:
+                con.execute(f"create table raw.{name} as {select}", select_params)
+            else:
+                _bring_up_to(con, f"raw.{name}", select, select_params, _RAW_KEYS.get(name))
+        if "run_audit" in _lake_tables(con):
+            con.execute("create or replace table raw.run_audit as select * from lake.run_audit")
         else:
-            con.execute(f"create table raw.run_audit ({RUN_AUDIT_COLUMNS})")
+            con.execute(f"create or replace table raw.run_audit ({RUN_AUDIT_COLUMNS})")
         con.unregister("_paper_text_hashes")
         con.execute("detach lake")
         con.execute("checkpoint")
     finally:
         con.close()
     return candidate
+
+
+def published_base(settings: Settings) -> Path | None:
+    """The published warehouse, when it was built with this run's settings, packages and code
+    (its stamp: flows.stages.fingerprint.build_config); None otherwise (a first run, or one
+    after the code or settings changed: everything is built afresh)."""
+    from flows.stages.fingerprint import build_config, published_build_config
+
+    published = published_build_config(settings)
+    if published is None or published != build_config(settings):
+        return None
+    return settings.warehouse_path
+
+
+def _bring_up_to(
+    con: duckdb.DuckDBPyConnection, table: str, select: str, params: dict | None,
+    key: tuple[str, ...] | None,
+) -> None:
+    """Make ``table`` hold the rows of ``select``: delete the rows it no longer returns, insert
+    the ones ``table`` lacks. Rows are compared whole (a hash of the row), or by ``key`` for a
+    content-addressed table, whose key fixes the rest of the row."""
+    table_row = f"({', '.join(f'x.{c}' for c in key)})" if key else "x"
+    select_row = f"({', '.join(f's.{c}' for c in key)})" if key else "s"
+    con.execute("begin")
+    con.execute(
+        f"delete from {table} as x where hash({table_row})"
+        f" not in (select hash({select_row}) from ({select}) as s)",
+        params,
+    )
+    con.execute(
+        f"insert into {table} select * from ({select}) as s"
+        f" where hash({select_row}) not in (select hash({table_row}) from {table} as x)",
+        params,
+    )
+    con.execute("commit")
 
 
 def _params_in(sql: str, params: dict[str, object]) -> dict[str, object] | None:

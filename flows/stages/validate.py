@@ -729,6 +729,7 @@ class _Frames:
             return self._compare_frames(con, spec)
         finally:
             con.execute("drop table if exists temp.candidate_frame;"
+                        " drop table if exists temp.candidate_shape;"
                         " drop table if exists temp.published_frame;"
                         " drop table if exists temp.published_shape")
 
@@ -747,41 +748,45 @@ class _Frames:
             return None
         finally:
             con.execute(f"use {quote_identifier(candidate_db)}")
-        con.execute(f"create temp table candidate_frame as {query}")
-        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame"):
+        con.execute(f"create temp table candidate_shape as select * from ({query}) limit 0")
+        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_shape"):
             return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key)
-        df = con.execute(CHANGED_ROWS.format(key=key) if key else CHANGED_ROWS_ALONE).df()
+        con.execute(
+            f"create temp table candidate_frame as select hash(f) as h, hash({key or 'f'}) as k"
+            f" from ({query}) f"
+        )
+        changed = CHANGED_ROWS if key else CHANGED_ROWS_ALONE
+        df = con.execute(changed.format(query=query, key=key)).df()
         total = con.execute("select count(*) from temp.candidate_frame").fetchone()[0]
         self.changed_only[spec.name] = (len(df), total)
         return df
 
 
 # The candidate frame's rows whose key (hash of the delta_key columns) is that of a row the
-# published frame lacks (EXCEPT ALL: a second copy of a published row counts).
-# Rows are compared by their 64-bit hash (temp.published_frame holds only those): a changed row
-# would pass unchecked only if its hash were that of a published row the candidate lost.
+# published frame lacks (EXCEPT ALL: a second copy of a published row counts). Both frames are
+# kept as row hashes only (temp.candidate_frame also holds each row's key hash); the rows are
+# read from the candidate once they are known. A changed row would pass unchecked only if its
+# hash were that of a published row the candidate lost.
 CHANGED_ROWS = """
-    select * from temp.candidate_frame as f
+    select * from ({query}) as f
     where hash({key}) in (
-        select hash({key}) from temp.candidate_frame as f
-        where hash(f) in (
-            select h from (
-                select hash(f) as h from temp.candidate_frame as f
-                except all
-                select h from temp.published_frame
-            )
+        select k from temp.candidate_frame
+        where h in (
+            select h from temp.candidate_frame
+            except all
+            select h from temp.published_frame
         )
     )
 """
 
 
 # The same for a delta_key of () (the row alone): the rows whose hash is one the published frame
-# lacks, in one pass over the frame.
+# lacks.
 CHANGED_ROWS_ALONE = """
-    select * from temp.candidate_frame as f
+    select * from ({query}) as f
     where hash(f) in (
-        select hash(f) from temp.candidate_frame as f
+        select h from temp.candidate_frame
         except all
         select h from temp.published_frame
     )

@@ -245,3 +245,30 @@ def add_keyphrase(lake_path: Path, paper_ids: list[str], keyphrase: str, surface
                 "model_name, config_hash, run_id) values (?, ?, ?, 2.0, 0, ?, ?, 'test')",
                 [paper_id, keyphrase, surface, MODEL_NAME, CONFIG_HASH],
             )
+
+
+def rewrite_smallest_topic(settings, built: Path, run_id: str) -> tuple[str, list[str]]:  # noqa: ANN001
+    """Rewrite every paper of ``built``'s smallest topic as a near copy of a paper of its largest
+    (the topic loses all its papers); the topic and its papers."""
+    import duckdb
+
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        sizes = con.execute(
+            "select topic_id, n_papers from dim_topics where topic_id <> 't_unclustered' "
+            "order by n_papers, topic_id"
+        ).fetchall()
+        (smallest, _), (largest, _) = sizes[0], sizes[-1]
+        members = [r[0] for r in con.execute(
+            "select paper_id from fct_paper_topics where is_primary and topic_id = ?", [smallest]
+        ).fetchall()]
+        title, abstract = con.execute(
+            "select title, abstract from dim_papers where primary_topic_id = ? "
+            "order by paper_id limit 1",
+            [largest],
+        ).fetchone()
+    finally:
+        con.close()
+    texts = {p: (f"{title} ({i})", f"{abstract} Version {i}.") for i, p in enumerate(members)}
+    rewrite_papers(settings.lake_path, texts, run_id=run_id)
+    return smallest, members

@@ -1,3 +1,6 @@
+-- incremental: only the windows this build's papers change are recomputed (macros/window_trends.sql)
+{{ config(materialized='incremental', incremental_strategy='key_windows', unique_key='keyphrase', on_schema_change='fail') }}
+
 with paper_keywords as (
     select * from {{ ref('stg_raw__paper_keywords') }}
 ),

@@ -1,3 +1,6 @@
+-- incremental: only the windows this build's papers change are recomputed (macros/window_trends.sql)
+{{ config(materialized='incremental', incremental_strategy='key_windows', unique_key='topic_id', on_schema_change='fail') }}
+
 with paper_topics as (
     select * from {{ ref('int_paper_topics_completed') }}
 ),
