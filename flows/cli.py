@@ -66,8 +66,9 @@ FullRefreshOpt = Annotated[
     bool,
     typer.Option(
         "--full-refresh",
-        help="Build and publish even when nothing that feeds the warehouse changed; reuse no"
-        " cached claims or word counts and check every row (not only the rows that changed).",
+        help="Build and publish even when nothing that feeds the warehouse changed; build every"
+        " mart from nothing (no incremental model, no cached claims or word counts) and check"
+        " every row (not only the rows that changed).",
     ),
 ]
 

@@ -100,8 +100,8 @@ def build_candidate_task(
     settings: Settings, run_id: str, fingerprint: str | None, full_refresh: bool
 ) -> Path:
     """The candidate, stamped with what it is built from (``fingerprint``, when known) and the
-    gate's rules; ``full_refresh``: nothing reused from earlier runs (cached claims and word
-    counts)."""
+    gate's rules and how it is built; ``full_refresh``: nothing reused from earlier runs (the
+    candidate starts empty, without the cached claims and word counts)."""
     from flows.journal.housekeeping import prune_runs
     from flows.stages.fingerprint import build_config, stamp
     from flows.stages.transform import build_candidate

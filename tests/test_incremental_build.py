@@ -35,7 +35,7 @@ from flows.stages.transform import (
 )
 from flows.stages.validate import rules_version
 from tests.dbt.lake_loader import load_lake, rewrite_smallest_topic
-from tests.pipeline_harness import mart_digest
+from tests.pipeline_harness import mart_digest, query
 
 FIRST_DAYS = ["2025-06-02", "2025-06-03", "2025-06-04"]
 LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
@@ -83,14 +83,6 @@ def _both_ways(settings: Settings, run_id: str) -> Built:
     return Built(incremental, full, settings, run_id)
 
 
-def _query(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(home=tmp_path_factory.mktemp("incremental") / "home", data_dir=shared_data)
@@ -118,7 +110,7 @@ def topic_gone(new_days: Built, shared_data: Path) -> Built:
     settings = new_days.settings
     _published(settings, new_days.incremental, "r2")
     topic, _ = rewrite_smallest_topic(settings, settings.warehouse_path, run_id="r3")
-    last_day = [r[0] for r in _query(
+    last_day = [r[0] for r in query(
         settings.lake_path, f"select paper_id from papers where first_seen_at >= '{LATER_DAYS[-1]}'"
     )]
     set_aside(settings, last_day, "test: the last day is withdrawn")
@@ -130,13 +122,13 @@ def topic_gone(new_days: Built, shared_data: Path) -> Built:
 def test_a_candidate_from_the_published_warehouse_holds_the_lakes_raw_rows(
     new_days: Built,
 ) -> None:
-    for (table,) in _query(
+    for (table,) in query(
         new_days.full_refresh, "select table_name from duckdb_tables() where schema_name = 'raw'"
     ):
         if table in ("claims_cache", "word_counts_cache", "topic_neighbours", "build_inputs"):
             continue  # a full refresh reuses nothing computed before; the stamp names the run
         sql = f"select count(*), bit_xor(hash(t)) from raw.{table} as t"  # noqa: S608
-        assert _query(new_days.incremental, sql) == _query(new_days.full_refresh, sql), table
+        assert query(new_days.incremental, sql) == query(new_days.full_refresh, sql), table
 
 
 def test_new_days_and_changed_upvotes_publish_what_a_full_refresh_does(new_days: Built) -> None:
@@ -151,10 +143,10 @@ def test_a_gone_topic_and_a_withdrawn_day_leave_what_a_full_refresh_does(
     trend_rows = (
         f"select count(*) from fct_topic_trends where topic_id = '{topic_gone.gone_topic}'"  # noqa: S608
     )
-    assert _query(topic_gone.settings.warehouse_path, trend_rows)[0][0] > 0  # it was there
-    assert _query(topic_gone.incremental, trend_rows) == [(0,)]
+    assert query(topic_gone.settings.warehouse_path, trend_rows)[0][0] > 0  # it was there
+    assert query(topic_gone.incremental, trend_rows) == [(0,)]
     last = "select max(window_start) from fct_topic_trends where grain = 'day'"
-    assert str(_query(topic_gone.incremental, last)[0][0]) == LATER_DAYS[-2]
+    assert str(query(topic_gone.incremental, last)[0][0]) == LATER_DAYS[-2]
     assert mart_digest(topic_gone.incremental) == mart_digest(topic_gone.full_refresh)
 
 

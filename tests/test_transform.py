@@ -50,6 +50,7 @@ from flows.stages.transform import (
     save_topic_registry,
 )
 from tests.dbt.lake_loader import add_keyphrase, load_lake, rewrite_smallest_topic
+from tests.pipeline_harness import query
 
 FIRST_DAYS = ["2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"]
 LATER_DAYS = ["2025-06-09", "2025-06-10", "2025-06-11"]
@@ -97,7 +98,7 @@ def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Build
     # a small corpus: keyword trends need fewer papers per keyphrase to have rows
     settings.transform.keyword_trend_min_papers = 2
     load_lake(settings.lake_path, _day_files(shared_data, FIRST_DAYS), run_id="r1")
-    some_papers = [r[0] for r in _query(
+    some_papers = [r[0] for r in query(
         settings.lake_path, "select paper_id from papers order by paper_id limit 8"
     )]
     add_keyphrase(settings.lake_path, some_papers, *MEASUREMENT)
@@ -111,14 +112,6 @@ def builds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Build
         settings, first, again, second, rewrite, first_outcome, again_outcome, second_outcome,
         rewritten_topic, rewritten,
     )
-
-
-def _query(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_build_succeeds_with_models_and_tests(builds: Builds) -> None:
@@ -148,9 +141,9 @@ def test_secondary_topics_are_close_other_topics_and_the_same_when_reused(builds
     at most max_topics_per_paper - 1; a build that reused the lake's nearest-topic lists (r1b,
     after r1 was written back) publishes what r1 computed afresh."""
     params = builds.settings.transform.topics
-    assert _query(builds.again, "select count(*) from raw.topic_neighbours")[0][0] > 0
-    assert _query(builds.first, "select count(*) from raw.topic_neighbours")[0][0] == 0
-    secondary = _query(builds.second, """
+    assert query(builds.again, "select count(*) from raw.topic_neighbours")[0][0] > 0
+    assert query(builds.first, "select count(*) from raw.topic_neighbours")[0][0] == 0
+    secondary = query(builds.second, """
         select s.paper_id, s.topic_id, s.weight, p.topic_id
         from fct_paper_topics as s
         inner join fct_paper_topics as p on s.paper_id = p.paper_id and p.is_primary
@@ -162,7 +155,7 @@ def test_secondary_topics_are_close_other_topics_and_the_same_when_reused(builds
     per_paper = Counter(paper for paper, _, _, _ in secondary)
     assert max(per_paper.values()) <= params.max_topics_per_paper - 1
     rows = "select * from fct_paper_topics order by all"
-    assert _query(builds.again, rows) == _query(builds.first, rows)
+    assert query(builds.again, rows) == query(builds.first, rows)
 
 
 def test_candidate_file_is_not_locked_after_build(builds: Builds) -> None:
@@ -180,20 +173,20 @@ def test_built_marts_are_exactly_the_contract(builds: Builds) -> None:
     public mart's model and yml reaches the warehouse and every Python reader, and a column
     added to only one of them fails the build (the contract is enforced)."""
     for mart in public_marts().values():
-        rows = _query(
+        rows = query(
             builds.second,
             "select column_name, lower(data_type) from duckdb_columns() "
             f"where schema_name = 'main' and table_name = '{mart.name}' order by column_index",
         )
         assert dict(rows) == mart.columns and [r[0] for r in rows] == list(mart.columns), mart
         keys = ", ".join(mart.key)
-        dupes = _query(
+        dupes = query(
             builds.second,
             f"select count(*) from (select {keys} from {mart.name}"
             " group by all having count(*) > 1)",
         )
         assert dupes == [(0,)], mart.name
-    n_papers = _query(builds.second, "select count(*) from dim_papers")[0][0]
+    n_papers = query(builds.second, "select count(*) from dim_papers")[0][0]
     assert n_papers > 50
 
 
@@ -233,7 +226,7 @@ def test_a_column_is_added_by_its_model_and_yml_alone(builds: Builds, tmp_path: 
 
     contract = public_marts(yml)
     assert contract["dim_papers"].columns["n_citations"] == "integer"
-    built = _query(
+    built = query(
         candidate,
         "select column_name, lower(data_type) from duckdb_columns() "
         "where schema_name = 'main' and table_name = 'dim_papers' order by column_index",
@@ -245,7 +238,7 @@ def test_a_column_is_added_by_its_model_and_yml_alone(builds: Builds, tmp_path: 
 
 
 def test_each_paper_with_keyphrases_has_exactly_one_primary_topic(builds: Builds) -> None:
-    rows = _query(
+    rows = query(
         builds.second,
         """
         select k.paper_id, count(t.topic_id) filter (where t.is_primary) as n_primary
@@ -256,13 +249,13 @@ def test_each_paper_with_keyphrases_has_exactly_one_primary_topic(builds: Builds
     )
     assert len(rows) > 50
     assert {n for _, n in rows} == {1}
-    labels = _query(builds.second, "select label from dim_topics where n_papers > 0")
+    labels = query(builds.second, "select label from dim_topics where n_papers > 0")
     assert labels and all(label for (label,) in labels)
 
 
 def test_trend_windows_are_zero_filled_and_last_window_is_partial(builds: Builds) -> None:
     # the data has no papers on the weekend of 2025-06-07/08: every topic shows zeros there
-    weekend = _query(
+    weekend = query(
         builds.second,
         """
         select count(*), count(distinct topic_id), max(n_papers)
@@ -270,14 +263,14 @@ def test_trend_windows_are_zero_filled_and_last_window_is_partial(builds: Builds
         where grain = 'day' and window_start in (date '2025-06-07', date '2025-06-08')
         """,
     )[0]
-    n_topics = _query(
+    n_topics = query(
         builds.second,
         "select count(distinct topic_id) from fct_topic_trends "
         "where grain = 'day' and window_start <= date '2025-06-06'",
     )[0][0]
     assert weekend == (2 * n_topics, n_topics, 0)
     # daily windows of each topic are contiguous from its first window to 2025-06-11
-    gaps = _query(
+    gaps = query(
         builds.second,
         """
         select topic_id from fct_topic_trends where grain = 'day'
@@ -287,7 +280,7 @@ def test_trend_windows_are_zero_filled_and_last_window_is_partial(builds: Builds
         """,
     )
     assert gaps == []
-    last = _query(
+    last = query(
         builds.second,
         """
         select grain, window_start, window_end, bool_and(is_partial_window)
@@ -303,19 +296,19 @@ def test_trend_windows_are_zero_filled_and_last_window_is_partial(builds: Builds
         ("month", pd.Timestamp("2025-06-01").date(), pd.Timestamp("2025-06-30").date(), True),
         ("week", pd.Timestamp("2025-06-09").date(), pd.Timestamp("2025-06-15").date(), True),
     ]
-    full_week = _query(
+    full_week = query(
         builds.second,
         "select bool_or(is_partial_window) from fct_topic_trends "
         "where grain = 'week' and window_start = date '2025-06-02'",
     )
     assert full_week == [(False,)]
-    shares = _query(
+    shares = query(
         builds.second,
         "select max(s) from (select sum(share) as s from fct_topic_trends "
         "where grain = 'week' group by window_start)",
     )[0][0]
     assert 0.5 < shares <= 1.0 + 1e-9
-    keyword_rows = _query(builds.second, "select count(*) from fct_keyword_trends")[0][0]
+    keyword_rows = query(builds.second, "select count(*) from fct_keyword_trends")[0][0]
     assert keyword_rows > 0
 
 
@@ -373,7 +366,7 @@ def test_adding_days_moves_no_unchanged_paper_and_new_papers_join_or_found(
 
 
 def test_a_paper_whose_text_changed_is_placed_again(builds: Builds) -> None:
-    placements = _query(
+    placements = query(
         builds.rewrite,
         "select paper_id, placement, topic_id from int_paper_topics_assigned where is_primary",
     )
@@ -384,20 +377,20 @@ def test_a_paper_whose_text_changed_is_placed_again(builds: Builds) -> None:
 
 def test_a_topic_that_lost_all_its_papers_is_retired_never_reused(builds: Builds) -> None:
     topic = builds.rewritten_topic
-    assert _query(builds.rewrite, f"select * from dim_topics where topic_id = '{topic}'") == []
-    assert _query(
+    assert query(builds.rewrite, f"select * from dim_topics where topic_id = '{topic}'") == []
+    assert query(
         builds.rewrite, f"select * from fct_paper_topics where topic_id = '{topic}'"
     ) == []
-    registry = _query(
+    registry = query(
         builds.settings.lake_path,
         f"select retired_run_id from topic_registry where topic_id = '{topic}'",
     )
     assert registry == [("r3",)]
-    live = _query(
+    live = query(
         builds.settings.lake_path,
         "select count(*) from topic_registry where retired_run_id is null",
     )[0][0]
-    assert live == _query(
+    assert live == query(
         builds.rewrite, "select count(*) from dim_topics where topic_id <> 't_unclustered'"
     )[0][0]
     # papers whose text did not change stay where they were
@@ -411,12 +404,12 @@ def test_a_topic_that_lost_all_its_papers_is_retired_never_reused(builds: Builds
 
 
 def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: Builds) -> None:
-    orphans = _query(
+    orphans = query(
         builds.second,
         "select topic_id from dim_topics where theme_id is null and topic_id <> 't_unclustered'",
     )
     assert orphans == []
-    per_theme = _query(
+    per_theme = query(
         builds.second,
         """
         select d.theme_id, d.n_papers, sum(t.n_papers)
@@ -425,7 +418,7 @@ def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: B
         """,
     )
     assert per_theme and all(n == total for _, n, total in per_theme)
-    papers_in_topics = _query(
+    papers_in_topics = query(
         builds.second,
         "select count(*) from fct_paper_topics where is_primary and topic_id <> 't_unclustered'",
     )[0][0]
@@ -433,7 +426,7 @@ def test_every_topic_has_a_theme_and_theme_trends_count_primary_papers(builds: B
 
 
 def _claims(path: Path) -> set[tuple]:
-    return set(_query(path, "select * from main.int_claims_extracted"))
+    return set(query(path, "select * from main.int_claims_extracted"))
 
 
 def test_claims_reused_from_the_cache_are_those_a_fresh_extraction_finds(builds: Builds) -> None:
@@ -442,17 +435,17 @@ def test_claims_reused_from_the_cache_are_those_a_fresh_extraction_finds(builds:
     gives, for the papers it reused and for those whose text changed (r3)."""
     lake = builds.settings.lake_path
     extractor = extractor_version()
-    cached = _query(builds.second, "select count(*) from raw.claims_cache")[0][0]
-    first_abstracts = _query(
+    cached = query(builds.second, "select count(*) from raw.claims_cache")[0][0]
+    first_abstracts = query(
         builds.first, "select count(distinct abstract) from raw.papers where abstract <> ''"
     )[0][0]
     assert cached == first_abstracts > 0  # r2 reused every abstract r1 published
-    papers = _query(builds.rewrite, "select paper_id, abstract from raw.papers")
+    papers = query(builds.rewrite, "select paper_id, abstract from raw.papers")
     assert _claims(builds.rewrite) == {
         tuple(row.values()) for row in claims_table(papers).to_pylist()
     }
     assert _claims(builds.rewrite) != _claims(builds.second)  # the rewritten texts' claims
-    in_cache = _query(
+    in_cache = query(
         lake, f"select abstract_md5 from claims_cache where extractor = '{extractor}'"
     )
     assert {r[0] for r in in_cache} == {abstract_md5(a) for _, a in papers if a}
@@ -476,13 +469,13 @@ def test_a_full_refresh_and_another_version_reuse_no_cached_claims_or_word_count
         con.close()
     reused = build_candidate(settings, "r-claims")
     for cache, version in (("claims_cache", "extractor"), ("word_counts_cache", "counter")):
-        assert _query(reused, f"select count(*) from raw.{cache}")[0][0] > 0
-        assert _query(
+        assert query(reused, f"select count(*) from raw.{cache}")[0][0] > 0
+        assert query(
             reused, f"select count(*) from raw.{cache} where {version} = 'another-version'"
         )[0][0] == 0
     refreshed = build_candidate(settings, "r-claims-refresh", full_refresh=True)
-    assert _query(refreshed, "select count(*) from raw.claims_cache")[0][0] == 0
-    assert _query(refreshed, "select count(*) from raw.word_counts_cache")[0][0] == 0
+    assert query(refreshed, "select count(*) from raw.claims_cache")[0][0] == 0
+    assert query(refreshed, "select count(*) from raw.word_counts_cache")[0][0] == 0
 
 
 def test_papers_get_the_embedding_of_their_current_text_as_the_tagger_recorded_it(
@@ -493,9 +486,9 @@ def test_papers_get_the_embedding_of_their_current_text_as_the_tagger_recorded_i
     changed since it was tagged, gets the hash computed from its text."""
     settings = builds.settings
     embeddings = "select * from raw.paper_embeddings order by paper_id"
-    computed = _query(build_candidate(settings, "r-hash-computed"), embeddings)
+    computed = query(build_candidate(settings, "r-hash-computed"), embeddings)
     assert computed
-    texts = _query(settings.lake_path, "select paper_id, title, abstract from papers")
+    texts = query(settings.lake_path, "select paper_id, title, abstract from papers")
     hashes = {p: text_hash(compose_text(t or "", a or "")) for p, t, a in texts}
     stale = sorted(hashes)[0]
     with duckdb.connect(str(settings.lake_path)) as con:
@@ -509,7 +502,7 @@ def test_papers_get_the_embedding_of_their_current_text_as_the_tagger_recorded_i
             [hashes[sorted(hashes)[-1]], stale],
         )
     try:
-        recorded = _query(build_candidate(settings, "r-hash-recorded"), embeddings)
+        recorded = query(build_candidate(settings, "r-hash-recorded"), embeddings)
     finally:
         with duckdb.connect(str(settings.lake_path)) as con:
             con.execute(
@@ -525,21 +518,21 @@ def test_boilerplate_from_cached_word_counts_is_what_counting_every_text_gives(
     """Each text's words are counted once: the lake caches the counts after each publish and
     later builds sum them in DuckDB. The boilerplate a build publishes is what counting every
     text afresh gives, for the texts it reused and for the rewritten ones (r3)."""
-    cached = _query(builds.second, "select count(*) from raw.word_counts_cache")[0][0]
-    first_texts = _query(builds.first, "select count(distinct content_hash) from raw.papers")
+    cached = query(builds.second, "select count(*) from raw.word_counts_cache")[0][0]
+    first_texts = query(builds.first, "select count(distinct content_hash) from raw.papers")
     assert cached == first_texts[0][0] > 0  # r2 reused the counts of every text r1 published
-    papers = _query(builds.rewrite, "select content_hash, title, abstract from raw.papers")
+    papers = query(builds.rewrite, "select content_hash, title, abstract from raw.papers")
     phrase_df = dict(
-        _query(builds.rewrite, "select keyphrase, n_papers from int_keyphrases_counted")
+        query(builds.rewrite, "select keyphrase, n_papers from int_keyphrases_counted")
     )
     afresh = boilerplate_table(
         word_stats(compose_text(title or "", abstract or "") for _, title, abstract in papers),
         phrase_df,
     )
-    built = _query(builds.rewrite, "select * from int_keyphrases_boilerplate order by keyphrase")
+    built = query(builds.rewrite, "select * from int_keyphrases_boilerplate order by keyphrase")
     assert built == sorted(tuple(row.values()) for row in afresh.to_pylist())
     assert any(row[-1] for row in built)  # some boilerplate, so the comparison says something
-    in_cache = _query(
+    in_cache = query(
         builds.settings.lake_path,
         f"select content_hash from word_counts_cache where counter = '{counter_version()}'",
     )
@@ -547,13 +540,13 @@ def test_boilerplate_from_cached_word_counts_is_what_counting_every_text_gives(
 
 
 def test_labels_are_never_measurements(builds: Builds) -> None:
-    labels = _query(
+    labels = query(
         builds.second, "select label from dim_topics union all select label from dim_themes"
     )
     parts = [part for (label,) in labels for part in label.split(" / ")]
     assert parts and not [p for p in parts if is_measurement(p)]
     # the measurement was a keyphrase of papers (ranked first), just not a label
-    used = _query(
+    used = query(
         builds.second,
         f"select count(*) from fct_paper_keywords where keyphrase = '{MEASUREMENT[0]}'",
     )
@@ -561,9 +554,9 @@ def test_labels_are_never_measurements(builds: Builds) -> None:
 
 
 def test_weights_are_similarities_in_the_unit_range(builds: Builds) -> None:
-    low, high = _query(builds.second, "select min(weight), max(weight) from fct_paper_topics")[0]
+    low, high = query(builds.second, "select min(weight), max(weight) from fct_paper_topics")[0]
     assert low >= 0.0 and high <= 1.0
-    assert _query(
+    assert query(
         builds.second,
         "select count(*) from fct_paper_topics where topic_id <> 't_unclustered' and weight = 0",
     ) == [(0,)]
@@ -586,7 +579,7 @@ def test_topics_are_deterministic_for_the_same_data(builds: Builds) -> None:
         placed, _ = place_papers(frame, registry, no_assignments, params)
         runs.append(placed.sort_values(["paper_id", "topic_id"], ignore_index=True))
     pd.testing.assert_frame_equal(runs[0], runs[1])
-    stored = _query(
+    stored = query(
         builds.first, "select paper_id, topic_id from fct_paper_topics where is_primary"
     )
     primary = runs[0][runs[0]["is_primary"]]
@@ -598,14 +591,14 @@ def test_each_run_saves_its_topic_model_and_manifest(builds: Builds) -> None:
     manifest = json.loads((first / "manifest.json").read_text())
     assert manifest["fitted"] and manifest["params"] == TopicSettings().model_dump()
     assert set(manifest["founded"].values()) <= {
-        r[0] for r in _query(builds.first, "select topic_id from dim_topics")
+        r[0] for r in query(builds.first, "select topic_id from dim_topics")
     }
     from bertopic import BERTopic
 
     model = BERTopic.load(str(first / "bertopic"))
     assert len(model.get_topic_info()) >= len(manifest["founded"])
     # a BERTopic user reading the saved model sees the papers' keyphrases as its topic words
-    keyphrases = {r[0] for r in _query(
+    keyphrases = {r[0] for r in query(
         builds.first, "select distinct unnest(keyphrases) from int_papers_embedded")}
     for topic in manifest["founded"]:
         words = [word for word, _ in model.get_topic(int(topic))]
