@@ -729,7 +729,6 @@ class _Frames:
             return self._compare_frames(con, spec)
         finally:
             con.execute("drop table if exists temp.candidate_frame;"
-                        " drop table if exists temp.candidate_shape;"
                         " drop table if exists temp.published_frame;"
                         " drop table if exists temp.published_shape")
 
@@ -748,32 +747,32 @@ class _Frames:
             return None
         finally:
             con.execute(f"use {quote_identifier(candidate_db)}")
-        con.execute(f"create temp table candidate_shape as select * from ({query}) limit 0")
-        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_shape"):
-            return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key)
         con.execute(
-            f"create temp table candidate_frame as select hash(f) as h, hash({key or 'f'}) as k"
+            "create temp table candidate_frame as"
+            f" select hash(f) as {_ROW_HASH}, hash({key or 'f'}) as {_KEY_HASH}, f.*"
             f" from ({query}) f"
         )
-        changed = CHANGED_ROWS if key else CHANGED_ROWS_ALONE
-        df = con.execute(changed.format(query=query, key=key)).df()
+        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame")[2:]:
+            return None
+        df = con.execute(CHANGED_ROWS if key else CHANGED_ROWS_ALONE).df()
         total = con.execute("select count(*) from temp.candidate_frame").fetchone()[0]
         self.changed_only[spec.name] = (len(df), total)
         return df
 
 
 # The candidate frame's rows whose key (hash of the delta_key columns) is that of a row the
-# published frame lacks (EXCEPT ALL: a second copy of a published row counts). Both frames are
-# kept as row hashes only (temp.candidate_frame also holds each row's key hash); the rows are
-# read from the candidate once they are known. A changed row would pass unchecked only if its
-# hash were that of a published row the candidate lost.
-CHANGED_ROWS = """
-    select * from ({query}) as f
-    where hash({key}) in (
-        select k from temp.candidate_frame
-        where h in (
-            select h from temp.candidate_frame
+# published frame lacks (EXCEPT ALL: a second copy of a published row counts). The candidate
+# frame is computed once, with each row's hash and key hash (its query can hold a window
+# function over the whole mart); the published frame is kept as row hashes only. A changed row
+# would pass unchecked only if its hash were that of a published row the candidate lost.
+_ROW_HASH, _KEY_HASH = "row_hash__", "key_hash__"
+CHANGED_ROWS = f"""
+    select * exclude ({_ROW_HASH}, {_KEY_HASH}) from temp.candidate_frame
+    where {_KEY_HASH} in (
+        select {_KEY_HASH} from temp.candidate_frame
+        where {_ROW_HASH} in (
+            select {_ROW_HASH} from temp.candidate_frame
             except all
             select h from temp.published_frame
         )
@@ -783,10 +782,10 @@ CHANGED_ROWS = """
 
 # The same for a delta_key of () (the row alone): the rows whose hash is one the published frame
 # lacks.
-CHANGED_ROWS_ALONE = """
-    select * from ({query}) as f
-    where hash(f) in (
-        select h from temp.candidate_frame
+CHANGED_ROWS_ALONE = f"""
+    select * exclude ({_ROW_HASH}, {_KEY_HASH}) from temp.candidate_frame
+    where {_ROW_HASH} in (
+        select {_ROW_HASH} from temp.candidate_frame
         except all
         select h from temp.published_frame
     )
