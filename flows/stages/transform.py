@@ -339,6 +339,7 @@ def invoke_dbt(
     os.environ.update(
         PAPERTRENDS_DBT_DB_PATH=str(building),
         PAPERTRENDS_DBT_THREADS=str(settings.transform.dbt_threads),
+        PAPERTRENDS_DBT_MEMORY_LIMIT=settings.transform.dbt_memory_limit,
         PAPERTRENDS_RUN_ID=run_id,
         PAPERTRENDS_TOPIC_MODEL_DIR=str(run_dir.resolve() / "topic_model"),
     )

@@ -16,7 +16,9 @@ from flows.stages.tagging.phrase_quality import (
     has_verb_tail,
     is_measurement,
     learn_boilerplate,
+    word_counts,
     word_stats,
+    words_table,
 )
 from tests.tagging.conftest import read_hf_daily
 
@@ -183,3 +185,19 @@ def test_a_rare_word_keeps_a_phrase_out_of_the_boilerplate(shared_data):
     assert not rows["remarkable zebrafish"]["is_boilerplate"]
     assert not rows["video generation"]["is_boilerplate"]
     assert rows["video generation"]["n_papers"] == 9
+
+
+def test_each_text_keeps_its_own_word_counts_whatever_the_batch(shared_data):
+    """What int_paper_words_counted stores (built a few thousand texts at a time): each text's
+    words with their counts, in the text's order, an empty text with none."""
+    papers = read_hf_daily(shared_data, 300)
+    texts = [(f"h{i}", p["title"], p["abstract"]) for i, p in enumerate(papers)]
+    texts.append(("empty", "", ""))
+    for batch in (1, 7, 5_000):
+        rows = words_table(texts, batch=batch).to_pylist()
+        assert [r["content_hash"] for r in rows] == [t[0] for t in texts]
+        for (_, title, abstract), row in zip(texts, rows, strict=True):
+            expected = word_counts(compose_text(title, abstract))
+            assert [(w["word"], w["n"]) for w in row["words"]] == list(expected.items())
+    assert rows[-1]["words"] == []
+    assert words_table([]).num_rows == 0

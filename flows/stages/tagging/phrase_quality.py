@@ -259,19 +259,40 @@ def counter_version() -> str:
     return hashlib.sha256(f"{version('lemminflect')}\0{code}".encode()).hexdigest()[:16]
 
 
-def words_table(texts: Iterable[tuple[str, str, str]]) -> pa.Table:
+def words_table(texts: Iterable[tuple[str, str, str]], batch: int = 5_000) -> pa.Table:
     """``content_hash``, ``words`` (word and count) of each ``(content_hash, title,
-    abstract)``: the rows int_paper_words_counted adds for texts the cache lacks."""
+    abstract)``: the rows int_paper_words_counted adds for texts the cache lacks.
+
+    Built as Arrow arrays ``batch`` texts at a time: a first build counts every text (100k
+    texts hold about 10M distinct words), and a Python dict per word held 2-3 GB until the
+    table was made."""
+    from itertools import islice
+
     from flows.stages.tagging.keyphrases import compose_text
 
-    hashes, words = [], []
-    for content_hash, title, abstract in texts:
-        hashes.append(content_hash)
-        counts = word_counts(compose_text(title or "", abstract or ""))
-        words.append([{"word": w, "n": n} for w, n in counts.items()])
-    return pa.table(
-        {"content_hash": pa.array(hashes, pa.string()), "words": pa.array(words, WORDS_SCHEMA)}
-    )
+    chunks, texts = [], iter(texts)
+    while rows := list(islice(texts, batch)):
+        offsets, words, counts = [0], [], []
+        for _, title, abstract in rows:
+            text_counts = word_counts(compose_text(title or "", abstract or ""))
+            words.extend(text_counts)
+            counts.extend(text_counts.values())
+            offsets.append(len(words))
+        values = pa.StructArray.from_arrays(
+            [pa.array(words, pa.string()), pa.array(counts, pa.int32())],
+            fields=list(WORDS_SCHEMA.value_type),
+        )
+        chunks.append(
+            pa.table({
+                "content_hash": pa.array([row[0] for row in rows], pa.string()),
+                "words": pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values),
+            })
+        )
+    if not chunks:
+        return pa.table(
+            {"content_hash": pa.array([], pa.string()), "words": pa.array([], WORDS_SCHEMA)}
+        )
+    return pa.concat_tables(chunks)
 
 
 @dataclass(frozen=True)
