@@ -22,7 +22,6 @@ from pydantic import BaseModel, model_validator
 from flows.journal.journal import RunJournal, RunResult, fault_point
 from flows.journal.record import new_run_id
 from flows.journal.runlock import RunLock
-from flows.lib.memory import return_free_memory
 from flows.settings import Settings, get_settings
 from flows.stages.stage_worker import stage_worker
 
@@ -190,7 +189,6 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.ingested(ingest_task(settings, request, run_id))
         with journal.stage("tag"):
             journal.tagged(_tag(settings, request, run_id))
-        return_free_memory()  # tagging's, while the stage worker builds and validates
         if journal.unchanged(full_refresh=request.full_refresh):
             return journal.result()
         with journal.stage("transform"):

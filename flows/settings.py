@@ -160,9 +160,10 @@ class RisingSettings(BaseModel):
 class TransformSettings(BaseModel):
     dbt_project_dir: Path = REPO_ROOT / "dbt"
     dbt_threads: int = 2
-    # DuckDB's memory limit in dbt's process (DuckDB's default is 80% of the machine's memory,
-    # which it keeps once used); a query that needs more spills to the candidate's .tmp folder
-    dbt_memory_limit: str = "1GB"
+    # DuckDB's memory limit in dbt's process (DuckDB's default, 80% of the machine's memory,
+    # let the cached tables of a cold 100k build grow by 0.3-0.5 GB); a query that needs more
+    # spills to a .tmp folder beside the database
+    dbt_memory_limit: str = "512MB"
     # a topic/keyphrase is emerging in its first window when it has at least this many papers
     emerging_min_papers: int = 3
     # fct_keyword_trends keeps keyphrases used by at least this many papers

@@ -124,21 +124,29 @@ def params_from_config(raw: str | None) -> TopicParams:
     return params
 
 
-def relation_frame(relation: Any, vector_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A DuckDB relation as a DataFrame whose vector columns hold numpy arrays (fast path)."""
+def relation_frame(
+    relation: Any, vector_columns: tuple[str, ...] = (), arrow_columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A DuckDB relation as a DataFrame whose vector columns hold numpy arrays (fast path) and
+    whose ``arrow_columns`` stay Arrow arrays (pandas ArrowDtype: a value becomes Python
+    objects only when read)."""
     table = relation.to_arrow_table()
-    frame = table.drop_columns(list(vector_columns)).to_pandas()
+    frame = table.drop_columns([*vector_columns, *arrow_columns]).to_pandas()
     for name in vector_columns:
         frame[name] = list(_list_column_matrix(table.column(name)))
+    for name in arrow_columns:
+        frame[name] = pd.arrays.ArrowExtensionArray(table.column(name))
     return frame
 
 
 def embedded_papers(papers: Any, embeddings: Any) -> pd.DataFrame:
     """The relation ``papers`` (of int_papers_embedded) with each paper's ``embedding`` from
-    ``embeddings`` (stg_raw__paper_embeddings), as ``relation_frame`` makes it."""
-    return relation_frame(
-        papers.join(embeddings.select("paper_id, embedding"), "paper_id"), ("embedding",)
-    )
+    ``embeddings`` (stg_raw__paper_embeddings), as ``relation_frame`` makes it. Keyphrases stay
+    Arrow lists: the topic model reads those of the papers it clusters only (at 100k papers,
+    1M keyphrases as Python strings took about 1 s and 0.2 GB in each topic model)."""
+    relation = papers.join(embeddings.select("paper_id, embedding"), "paper_id")
+    arrow = ("keyphrases",) if "keyphrases" in relation.columns else ()
+    return relation_frame(relation, ("embedding",), arrow)
 
 
 def _list_column_matrix(column: Any) -> np.ndarray:
@@ -219,14 +227,18 @@ def _top_k(block: np.ndarray, k: int) -> np.ndarray:
     return order
 
 
-def centroids_of(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique labels, unit mean vector per label) without any pairwise matrix."""
+def centroids_of(
+    vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(unique labels, unit mean vector per label) without any pairwise matrix. ``rows``: the
+    rows of ``vectors`` that ``labels`` label (default: all), copied once, in label order."""
     keys, inverse = np.unique(labels, return_inverse=True)
     if not len(keys):
         return keys, np.zeros((0, vectors.shape[1]), dtype=np.float32)
     order = np.argsort(inverse, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
-    sums = np.add.reduceat(vectors[order], starts, axis=0, dtype=np.float64)  # no float64 copy
+    picked = vectors[order] if rows is None else vectors[rows[order]]
+    sums = np.add.reduceat(picked, starts, axis=0, dtype=np.float64)  # no float64 copy
     return keys, _normalise(sums).astype(np.float32)
 
 
@@ -259,7 +271,8 @@ class Placement:
     def placed_centroids(self) -> tuple[np.ndarray, np.ndarray]:
         """The topics of the papers placed so far and their centroids."""
         placed = self.how != ""
-        return centroids_of(self.vectors[placed], self.topic[placed].astype(str))
+        rows = np.flatnonzero(placed)
+        return centroids_of(self.vectors, self.topic[rows].astype(str), rows)
 
 
 def _initial_placement(
@@ -368,6 +381,9 @@ def topic_model(params: TopicParams, n_docs: int) -> Any:
         metric="euclidean",
         cluster_selection_method=params.cluster_selection_method,
         prediction_data=True,
+        # hdbscan's default (4) computes core distances in 4 joblib processes, which stay up
+        # after the fit: 4 x 215 MB beside the stage worker through a cold 100k build
+        core_dist_n_jobs=1,
     )
     vectorizer = CountVectorizer(analyzer=split_keyphrases)
     return BERTopic(

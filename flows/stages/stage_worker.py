@@ -154,7 +154,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
     """Run each (function, args, kwargs) received and send back (True, value) or (False,
     exception), until None or the end of the pipe."""
     from flows.journal.journal import fault_point
-    from flows.lib.memory import return_free_memory
+    from flows.lib.memory import trim_heap
 
     threading.Thread(target=_exit_with, args=(parent_pid,), daemon=True).start()
     while True:
@@ -171,7 +171,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         except Exception as exc:  # noqa: BLE001  (raised again in the caller)
             reply = (False, _picklable(exc))
         conn.send(reply)
-        return_free_memory()  # what the call freed, before the next call allocates
+        trim_heap()  # what the call freed, before the next call allocates
 
 
 def _exit_released() -> NoReturn:

@@ -12,7 +12,10 @@ from flows.lib.topics import (
 def model(dbt, session):
     dbt.config(materialized="table")
     params = params_from_config(dbt.config.get("topic_params"))
-    papers = embedded_papers(dbt.ref("int_papers_embedded"), dbt.ref("stg_raw__paper_embeddings"))
+    papers = embedded_papers(
+        dbt.ref("int_papers_embedded").select("paper_id, content_hash"),
+        dbt.ref("stg_raw__paper_embeddings"),
+    )
     placed = relation_frame(dbt.ref("int_paper_topics_assigned"))
     registry = relation_frame(dbt.ref("stg_raw__topic_registry"), ("centroid",))
     themes = relation_frame(dbt.ref("stg_raw__theme_registry"), ("centroid",))

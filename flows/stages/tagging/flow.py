@@ -14,13 +14,12 @@ shared.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import sys
 from collections import deque
 from typing import Any
 
 from flows.lib.lake import open_lake
+from flows.lib.memory import trim_heap
 from flows.settings import Settings, TaggingSettings
 from flows.stages.tagging.tagger import (
     BatchInput,
@@ -155,7 +154,4 @@ def release_memory() -> None:
                     value.cache_clear()
     # no gc.collect(): 0.3 s of a daily run's critical path; what is freed here is freed by
     # reference counting
-    libc = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
-    if trim is not None:  # glibc: its free heap pages go back to the system
-        trim(0)
+    trim_heap()
