@@ -191,6 +191,9 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.tagged(_tag(settings, request, run_id))
         if journal.unchanged(full_refresh=request.full_refresh):
             return journal.result()
+        from flows.stages.transform import published_base
+
+        from_nothing = request.full_refresh or published_base(settings) is None
         with journal.stage("transform"):
             candidate = build_candidate_task(
                 settings, run_id, journal.fingerprint, request.full_refresh
@@ -198,6 +201,8 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.built(dbt_build_task(settings, candidate, run_id, worker))
         if journal.dbt_passed:
             with journal.stage("validate"):
+                if from_nothing:  # what the build's Python models left goes before the gate
+                    worker.restart()
                 journal.validated(
                     validate_task(settings, candidate, run_id, request.full_refresh, worker)
                 )

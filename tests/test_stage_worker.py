@@ -51,6 +51,30 @@ def test_calls_run_in_the_worker_and_their_errors_reach_the_flow() -> None:
     assert _gone(pid, within=10)
 
 
+_HELD: list[bytes] = []
+
+
+def _hold(megabytes: int) -> int:
+    """Keep ``megabytes`` in the worker (as a dbt build's leftovers); its RSS after."""
+    _HELD.append(os.urandom(megabytes * 2**20))
+    return psutil.Process().memory_info().rss
+
+
+def test_a_restarted_worker_serves_the_next_calls_without_what_the_last_ones_left() -> None:
+    worker = StageWorker(warm=None)
+    try:
+        first = worker.call(os.getpid)
+        holding = worker.call(_hold, 300)
+        worker.restart()
+        assert _gone(first, within=10)
+        second = worker.call(os.getpid)
+        assert second not in (first, os.getpid())
+        assert worker.call(_hold, 0) < holding - 250 * 2**20
+    finally:
+        worker.close()
+    assert _gone(second, within=10)
+
+
 def test_a_worker_that_dies_fails_the_call_instead_of_hanging() -> None:
     worker = StageWorker(warm=None)
     try:
