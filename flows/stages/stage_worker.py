@@ -122,8 +122,8 @@ class StageWorker:
     def restart(self) -> None:
         """End the worker (waiting for it) and start a bare one in its place, for the next
         calls: what the calls so far left in its memory goes with the old process. The pipeline
-        restarts it before the gate of a build from nothing, whose dbt Python models left 1-2 GB
-        in it at 100k papers (the gate then added 1.2 GB more)."""
+        restarts it before the gate of a build from nothing, whose dbt Python models left
+        1.5-1.8 GB in it at 100k papers."""
         self.close()
         self._start(None)
 
