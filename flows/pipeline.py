@@ -126,8 +126,13 @@ def dbt_build_task(
 def validate_task(
     settings: Settings, candidate: Path, run_id: str, every_row: bool, worker: "StageWorker"
 ) -> "ValidationOutcome":
+    from flows.stages.transform import published_base
     from flows.stages.validate import validate_run
 
+    if every_row or published_base(settings) is None:
+        # a build from nothing (a first run, changed code or settings, --full-refresh): the
+        # gate runs in a new worker, without what the build's Python models left in the old one
+        worker.restart()
     return worker.call(validate_run, settings, candidate, run_id=run_id, every_row=every_row)
 
 
@@ -191,9 +196,6 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.tagged(_tag(settings, request, run_id))
         if journal.unchanged(full_refresh=request.full_refresh):
             return journal.result()
-        from flows.stages.transform import published_base
-
-        from_nothing = request.full_refresh or published_base(settings) is None
         with journal.stage("transform"):
             candidate = build_candidate_task(
                 settings, run_id, journal.fingerprint, request.full_refresh
@@ -201,8 +203,6 @@ def pipeline_flow(request: RunRequest, settings: Settings | None = None) -> RunR
             journal.built(dbt_build_task(settings, candidate, run_id, worker))
         if journal.dbt_passed:
             with journal.stage("validate"):
-                if from_nothing:  # what the build's Python models left goes before the gate
-                    worker.restart()
                 journal.validated(
                     validate_task(settings, candidate, run_id, request.full_refresh, worker)
                 )
