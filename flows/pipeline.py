@@ -126,12 +126,12 @@ def dbt_build_task(
 def validate_task(
     settings: Settings, candidate: Path, run_id: str, every_row: bool, worker: "StageWorker"
 ) -> "ValidationOutcome":
-    from flows.stages.transform import published_base
+    from flows.stages.transform import candidate_base
     from flows.stages.validate import validate_run
 
-    if every_row or published_base(settings) is None:
-        # a build from nothing (a first run, changed code or settings, --full-refresh): the
-        # gate runs in a new worker, without what the build's Python models left in the old one
+    if candidate_base(settings, full_refresh=every_row) is None:
+        # after a build from nothing the gate runs in a new worker, without what the build's
+        # Python models left in the old one
         worker.restart()
     return worker.call(validate_run, settings, candidate, run_id=run_id, every_row=every_row)
 

@@ -15,4 +15,3 @@ def trim_heap() -> None:
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
     if trim is not None:
         trim(0)
-

@@ -156,7 +156,7 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
     candidate = run_dir / "candidate.duckdb"
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
-    base = None if full_refresh else published_base(settings)
+    base = candidate_base(settings, full_refresh=full_refresh)
     if base is not None:
         shutil.copyfile(base, candidate)
     con = duckdb.connect(str(candidate))
@@ -185,6 +185,13 @@ def build_candidate(settings: Settings, run_id: str, *, full_refresh: bool = Fal
     finally:
         con.close()
     return candidate
+
+
+def candidate_base(settings: Settings, *, full_refresh: bool) -> Path | None:
+    """What a run's candidate starts from: the published warehouse (:func:`published_base`), or
+    None: empty, the build from nothing of a first run, changed code or settings, or a full
+    refresh."""
+    return None if full_refresh else published_base(settings)
 
 
 def published_base(settings: Settings) -> Path | None:
