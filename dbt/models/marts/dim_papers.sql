@@ -1,3 +1,17 @@
+-- incremental: a build writes only the rows that differ from the last build's (a new or changed
+-- paper, or one whose keyphrase count, primary topic or theme changed: rows compared by hash),
+-- and deletes the rows of papers the lake no longer holds (post_hook); a full build gives the
+-- same rows. Writing every row again (abstracts included) took 4 s of a daily build at 100k.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='paper_id',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where paper_id not in (select paper_id from {{ ref('stg_raw__papers') }})"
+    )
+}}
+
 with papers as (
     select * from {{ ref('stg_raw__papers') }}
 ),
@@ -32,7 +46,7 @@ primary_topics as (
     where paper_topics.is_primary
 ),
 
-final as (
+paper_rows as (
     select
         papers.paper_id,
         papers.arxiv_id,
@@ -60,6 +74,13 @@ final as (
     from papers
     left join keyphrase_counts on papers.paper_id = keyphrase_counts.paper_id
     left join primary_topics on papers.paper_id = primary_topics.paper_id
+),
+
+final as (
+    select * from paper_rows
+    {% if is_incremental() %}
+    where hash(paper_rows) not in (select hash(last_build) from {{ this }} as last_build)
+    {% endif %}
 )
 
 select * from final
