@@ -212,20 +212,32 @@ def _bring_up_to(
 ) -> None:
     """Make ``table`` hold the rows of ``select``: delete the rows it no longer returns, insert
     the ones ``table`` lacks. Rows are compared whole (a hash of the row), or by ``key`` for a
-    content-addressed table, whose key fixes the rest of the row."""
+    content-addressed table, whose key fixes the rest of the row. Each side is hashed once; the
+    rows to delete go by rowid, and ``select`` is read again only when it has rows to insert
+    (hashing both sides in each statement took 2.1 s of a daily run's candidate at 100k)."""
     table_row = f"({', '.join(f'x.{c}' for c in key)})" if key else "x"
     select_row = f"({', '.join(f's.{c}' for c in key)})" if key else "s"
     con.execute("begin")
     con.execute(
-        f"delete from {table} as x where hash({table_row})"
-        f" not in (select hash({select_row}) from ({select}) as s)",
+        f"create temp table _wanted as select distinct hash({select_row}) as h"
+        f" from ({select}) as s",
         params,
     )
     con.execute(
-        f"insert into {table} select * from ({select}) as s"
-        f" where hash({select_row}) not in (select hash({table_row}) from {table} as x)",
-        params,
+        f"create temp table _held as select rowid as r, hash({table_row}) as h from {table} as x"
     )
+    con.execute(
+        f"delete from {table} where rowid in"
+        " (select r from _held where h not in (select h from _wanted))"
+    )
+    con.execute("create temp table _missing as select h from _wanted except select h from _held")
+    if con.execute("select count(*) from _missing").fetchone()[0]:
+        con.execute(
+            f"insert into {table} select * from ({select}) as s"
+            f" where hash({select_row}) in (select h from _missing)",
+            params,
+        )
+    con.execute("drop table _wanted; drop table _held; drop table _missing")
     con.execute("commit")
 
 
