@@ -617,9 +617,11 @@ def _neighbour_pairs(
     whole = ~covered | (lost & ~old_complete)  # compared with every topic
     part = np.flatnonzero(~whole)
     changed = np.flatnonzero(~kept)
-    w_rows, w_cols, w_sims, w_counts = _nearest_above(vectors[whole], centroids, threshold, k)
+    w_rows, w_cols, w_sims, w_counts = _nearest_above(
+        vectors, np.flatnonzero(whole), centroids, threshold, k
+    )
     p_rows, p_cols, p_sims, p_counts = _nearest_above(
-        vectors[part], centroids[changed], threshold, k
+        vectors, part, centroids[changed], threshold, k
     )
     reused = ~whole[old_rows] & (old_cols >= 0)
     rows = np.concatenate([np.flatnonzero(whole)[w_rows], part[p_rows], old_rows[reused]])
@@ -635,21 +637,26 @@ def _neighbour_pairs(
 
 
 def _nearest_above(
-    vectors: np.ndarray, centroids: np.ndarray, threshold: float, k: int, chunk: int = 1024
+    vectors: np.ndarray, which: np.ndarray, centroids: np.ndarray, threshold: float, k: int,
+    chunk: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(row, column, similarity) of each unit vector's k nearest unit centroids that are at
-    least ``threshold`` close (ties by column), and per row how many centroids are that close:
-    float64 products rounded to float32, per chunk of rows (memory: chunk x centroids)."""
+    """(row, column, similarity) of each unit vector ``vectors[which]``'s k nearest unit
+    centroids that are at least ``threshold`` close (ties by column; row: the position in
+    ``which``), and per row how many centroids are that close: float64 products rounded to
+    float32, per chunk of rows (memory: chunk x centroids; the rows are gathered per chunk, not
+    copied whole first). Only the rows with a centroid that close are ranked."""
     found = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))]
-    counts = np.zeros(len(vectors), dtype=np.int64)
-    if len(vectors) and len(centroids):
+    counts = np.zeros(len(which), dtype=np.int64)
+    if len(which) and len(centroids):
         right = centroids.astype(np.float64).T
-        for start in range(0, len(vectors), chunk):
-            block = (vectors[start : start + chunk].astype(np.float64) @ right).astype(np.float32)
+        for start in range(0, len(which), chunk):
+            rows = which[start : start + chunk]
+            block = (vectors[rows].astype(np.float64) @ right).astype(np.float32)
             above = block >= np.float32(threshold)
             counts[start : start + chunk] = above.sum(axis=1)
-            cols = _top_k(block, k)
-            rows = np.repeat(np.arange(len(block)), cols.shape[1])
+            hit = np.flatnonzero(counts[start : start + chunk])
+            cols = _top_k(block[hit], k)
+            rows = np.repeat(hit, cols.shape[1])
             cols = cols.ravel()
             close = above[rows, cols]
             found.append((rows[close] + start, cols[close], block[rows[close], cols[close]]))
