@@ -319,6 +319,13 @@ class Settings(BaseSettings):
         return self.home / "digests"
 
     @cached_property
+    def gate_hashes_dir(self) -> Path:
+        """The row hashes of the frames a run's gate passed, one folder per run
+        (flows.stages.validate): the next run's gate reads the published run's instead of
+        computing the published frames again."""
+        return self.home / "gate_hashes"
+
+    @cached_property
     def lock_path(self) -> Path:
         return self.home / "run.lock"
 

@@ -521,6 +521,36 @@ def test_against_a_warehouse_that_passed_the_same_rules_only_changed_rows_are_ch
     assert again["marts.dim_papers"][0] == 0
 
 
+@pytest.mark.parametrize("saved", ["on-changed-rows", "on-every-row", "unreadable"])
+def test_a_daily_gate_reading_the_published_runs_saved_hashes_still_catches_a_changed_row(
+    settings: Settings, candidate: Path, base_warehouse: Path, saved: str
+) -> None:
+    """The published run's gate saved its frames' row hashes (whether it checked changed rows
+    or every row); the next gate reads them instead of computing the published frames, and
+    still checks exactly the rows that changed. Saved hashes it cannot read are computed
+    again: never fewer checks. Only the published run's and this run's hashes are kept."""
+    publish_base(settings, base_warehouse)  # published by run-0
+    stale = settings.gate_hashes_dir / "run-older"
+    stale.mkdir(parents=True)
+    assert validate_candidate(  # run-0's own gate
+        settings, candidate, run_id="run-0", every_row=saved == "on-every-row"
+    ).success
+    saved_files = sorted((settings.gate_hashes_dir / "run-0").glob("*.parquet"))
+    assert {"marts.dim_papers.parquet", "marts.fct_topic_trends.parquet"} <= {
+        p.name for p in saved_files
+    }
+    if saved == "unreadable":
+        for path in saved_files:
+            path.write_bytes(b"not parquet")
+    execute(candidate, "update main.dim_papers set n_keyphrases = -1"
+                       " where paper_id = (select min(paper_id) from main.dim_papers)")
+    outcome = validate_candidate(settings, candidate, run_id="run-1")
+    assert failing(outcome, "marts.dim_papers", "expect_column_values_to_be_between")
+    assert outcome.changed_only["marts.dim_papers"][0] == 1
+    assert outcome.changed_only["marts.fct_topic_trends"][0] == 0
+    assert sorted(p.name for p in settings.gate_hashes_dir.iterdir()) == ["run-0", "run-1"]
+
+
 def test_a_copy_of_an_unchanged_row_is_caught_on_changed_rows(
     settings: Settings, candidate: Path, base_warehouse: Path
 ) -> None:

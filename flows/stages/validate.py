@@ -21,7 +21,10 @@ every candidate), a suite with a ``delta_key`` checks only the rows of its frame
 published warehouse's frame lacks (computed in DuckDB: ``EXCEPT ALL`` of row hashes), with every
 row sharing their ``delta_key``. Cross-row facts are columns of the frame (rows per paper, the
 next window missing, a topic's members), so a row whose neighbours changed differs too and is
-checked again.
+checked again. The gate saves the row hashes of each frame it compared
+(``Settings.gate_hashes_dir``/<run id>); the next run's gate reads those of the published run
+instead of computing the published frames again (a trend mart's frame is a window function over
+every row), and computes them when they are missing or unreadable.
 Whole-table checks (the contract, run over run) are aggregates computed in DuckDB and always run.
 A first run, changed rules, a frame the published warehouse cannot compute, and ``--full-refresh``
 check every row.
@@ -32,8 +35,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import json
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -674,10 +679,12 @@ class _Frames:
 
     Each frame is written to a parquet file in ``folder`` as soon as it is fetched (with its
     row and paper keys) and only the file is kept: one frame at a time is in memory, not every
-    frame of the run (every row of every mart on a first build).
+    frame of the run (every row of every mart on a first build). ``hashes``: where the frames'
+    row hashes are saved, and the published run's read when it passed the same rules.
     """
 
     folder: Path
+    hashes: _FrameHashes | None = None
     frames: list[tuple[FrameSuite, Path]] = field(default_factory=list)
     errors: list[CheckResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -704,6 +711,8 @@ class _Frames:
                     df = self._changed_rows(con, spec)
                 if df is None:
                     df = _fetch(con, spec, raw_batch)
+                    if spec.delta_key is not None and self.hashes:
+                        self.hashes.save_frame(con, spec.name, spec.query())
                 self._keep(spec, spec.derive(df) if spec.derive else df)
             except (duckdb.Error, KeyError, ValueError, TypeError) as exc:
                 # a frame that cannot be built (missing column, bad SQL) fails its suite
@@ -735,30 +744,121 @@ class _Frames:
     def _compare_frames(
         self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
     ) -> pandas.DataFrame | None:
-        candidate_db = _current_database(con)
         query = spec.query()
-        try:
-            con.execute(f"use {PUBLISHED}")
-            con.execute(f"create temp table published_shape as select * from ({query}) limit 0")
-            con.execute(
-                f"create temp table published_frame as select hash(f) as h from ({query}) f"
-            )
-        except duckdb.Error:
-            return None
-        finally:
-            con.execute(f"use {quote_identifier(candidate_db)}")
+        published = self.hashes.read(con, spec.name) if self.hashes else None
+        if published is None:
+            published = _published_frame(con, query)
+            if published is None:
+                return None
         key = ", ".join(f"f.{quote_identifier(k)}" for k in spec.delta_key)
         con.execute(
             "create temp table candidate_frame as"
             f" select hash(f) as {_ROW_HASH}, hash({key or 'f'}) as {_KEY_HASH}, f.*"
             f" from ({query}) f"
         )
-        if _frame_columns(con, "published_shape") != _frame_columns(con, "candidate_frame")[2:]:
+        columns = _frame_columns(con, "candidate_frame")[2:]
+        if published != columns:
             return None
+        if self.hashes:
+            self.hashes.save(con, spec.name, columns)
         df = con.execute(CHANGED_ROWS if key else CHANGED_ROWS_ALONE).df()
         total = con.execute("select count(*) from temp.candidate_frame").fetchone()[0]
         self.changed_only[spec.name] = (len(df), total)
         return df
+
+
+def _published_frame(
+    con: duckdb.DuckDBPyConnection, query: str
+) -> list[tuple[str, str]] | None:
+    """The published warehouse's frame of ``query`` as row hashes (temp.published_frame);
+    returns its columns, or None when the published warehouse cannot compute it."""
+    candidate_db = _current_database(con)
+    try:
+        con.execute(f"use {PUBLISHED}")
+        con.execute(f"create temp table published_shape as select * from ({query}) limit 0")
+        con.execute(f"create temp table published_frame as select hash(f) as h from ({query}) f")
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute(f"use {quote_identifier(candidate_db)}")
+    return _frame_columns(con, "published_shape")
+
+
+@dataclass
+class _FrameHashes:
+    """The row hashes of the frames of this run's gate (suites with a ``delta_key``), saved to
+    ``save_to`` with the frame's columns, and those the published run's gate saved
+    (``published``: its folder; None when it passed other rules or is unknown). A file that is
+    missing or unreadable is computed again."""
+
+    save_to: Path
+    published: Path | None
+
+    def read(
+        self, con: duckdb.DuckDBPyConnection, suite: str
+    ) -> list[tuple[str, str]] | None:
+        """The published frame's hashes as temp.published_frame; returns its columns, or None
+        when they were not saved."""
+        if self.published is None:
+            return None
+        data, columns = self._files(self.published, suite)
+        try:
+            saved = [tuple(c) for c in json.loads(columns.read_text())]
+            con.execute(
+                "create temp table published_frame as"
+                f" select h from read_parquet('{_sql_path(data)}')"
+            )
+        except (OSError, ValueError, TypeError, duckdb.Error):
+            con.execute("drop table if exists temp.published_frame")
+            return None
+        return saved
+
+    def save(
+        self, con: duckdb.DuckDBPyConnection, suite: str, columns: list[tuple[str, str]]
+    ) -> None:
+        """temp.candidate_frame's row hashes, and ``columns``."""
+        self._write(con, suite, columns, f"select {_ROW_HASH} as h from temp.candidate_frame")
+
+    def save_frame(self, con: duckdb.DuckDBPyConnection, suite: str, query: str) -> None:
+        """The row hashes and columns of the frame ``query``, checked whole (every row of a
+        first run, a full refresh or new rules), so that the next run reads them too."""
+        con.execute(f"create temp table frame_shape as select * from ({query}) limit 0")
+        try:
+            columns = _frame_columns(con, "frame_shape")
+        finally:
+            con.execute("drop table temp.frame_shape")
+        self._write(con, suite, columns, f"select hash(f) as h from ({query}) f")
+
+    def _write(
+        self, con: duckdb.DuckDBPyConnection, suite: str, columns: list[tuple[str, str]],
+        hashes: str,
+    ) -> None:
+        """The parquet file is written under another name and renamed last, so a reader finds
+        both files whole or none."""
+        data, meta = self._files(self.save_to, suite)
+        data.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps(columns))
+        partial = data.with_suffix(".partial")
+        con.execute(f"copy ({hashes}) to '{_sql_path(partial)}' (format parquet)")
+        os.replace(partial, data)
+
+    @staticmethod
+    def _files(folder: Path, suite: str) -> tuple[Path, Path]:
+        return folder / f"{suite}.parquet", folder / f"{suite}.columns.json"
+
+    @classmethod
+    def for_run(
+        cls, settings: Settings, run_id: str, published_run: str | None
+    ) -> _FrameHashes:
+        """This run's folder, the published run's, and no other (older runs' are deleted)."""
+        root = settings.gate_hashes_dir
+        keep = {run_id, published_run}
+        if root.is_dir():
+            for folder in root.iterdir():
+                if folder.name not in keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+        published = root / published_run if published_run else None
+        return cls(save_to=root / run_id, published=published)
 
 
 # The candidate frame's rows whose key (hash of the delta_key columns) is that of a row the
@@ -831,9 +931,10 @@ def _fetch_frames(
             columns=_columns(con),
         )
         with _published_attached(con, published, inputs, fetched.errors) as has_published:
-            same_rules = (
-                has_published and not every_row
-                and _published_rules(con) == rules_version(settings)
+            rules, published_run = _published_stamp(con) if has_published else (None, None)
+            same_rules = not every_row and rules == rules_version(settings)
+            fetched.hashes = _FrameHashes.for_run(
+                settings, run_id, published_run if same_rules else None
             )
             suites = build_suites(
                 settings, inputs, raw_batch=raw_batch is not None, published=has_published
@@ -843,15 +944,16 @@ def _fetch_frames(
     return fetched
 
 
-def _published_rules(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The rules the published warehouse passed (its stamp); None when it has no stamp."""
+def _published_stamp(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """The rules the published warehouse passed and the run that built it (its stamp); None
+    for what it does not say."""
     from flows.stages.fingerprint import STAMP_TABLE
 
     try:
-        row = con.execute(f"select gate_rules from {PUBLISHED}.{STAMP_TABLE}").fetchone()
+        row = con.execute(f"select gate_rules, run_id from {PUBLISHED}.{STAMP_TABLE}").fetchone()
     except duckdb.Error:
-        return None
-    return row[0] if row else None
+        return None, None
+    return (row[0], row[1]) if row else (None, None)
 
 
 @contextmanager
