@@ -650,8 +650,8 @@ def _nearest_above(
     if len(which) and len(centroids):
         right = centroids.astype(np.float64).T
         for start in range(0, len(which), chunk):
-            rows = which[start : start + chunk]
-            block = (vectors[rows].astype(np.float64) @ right).astype(np.float32)
+            block = vectors[which[start : start + chunk]].astype(np.float64) @ right
+            block = block.astype(np.float32)
             above = block >= np.float32(threshold)
             counts[start : start + chunk] = above.sum(axis=1)
             hit = np.flatnonzero(counts[start : start + chunk])

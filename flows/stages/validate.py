@@ -738,8 +738,7 @@ class _Frames:
             return self._compare_frames(con, spec)
         finally:
             con.execute("drop table if exists temp.candidate_frame;"
-                        " drop table if exists temp.published_frame;"
-                        " drop table if exists temp.published_shape")
+                        " drop table if exists temp.published_frame")
 
     def _compare_frames(
         self, con: duckdb.DuckDBPyConnection, spec: FrameSuite
@@ -775,13 +774,22 @@ def _published_frame(
     candidate_db = _current_database(con)
     try:
         con.execute(f"use {PUBLISHED}")
-        con.execute(f"create temp table published_shape as select * from ({query}) limit 0")
+        columns = _query_columns(con, query)
         con.execute(f"create temp table published_frame as select hash(f) as h from ({query}) f")
     except duckdb.Error:
         return None
     finally:
         con.execute(f"use {quote_identifier(candidate_db)}")
-    return _frame_columns(con, "published_shape")
+    return columns
+
+
+def _query_columns(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, str]]:
+    """(name, type) of the columns of ``query``, as ``_frame_columns`` lists a table's."""
+    con.execute(f"create temp table query_shape as select * from ({query}) limit 0")
+    try:
+        return _frame_columns(con, "query_shape")
+    finally:
+        con.execute("drop table temp.query_shape")
 
 
 @dataclass
@@ -822,12 +830,9 @@ class _FrameHashes:
     def save_frame(self, con: duckdb.DuckDBPyConnection, suite: str, query: str) -> None:
         """The row hashes and columns of the frame ``query``, checked whole (every row of a
         first run, a full refresh or new rules), so that the next run reads them too."""
-        con.execute(f"create temp table frame_shape as select * from ({query}) limit 0")
-        try:
-            columns = _frame_columns(con, "frame_shape")
-        finally:
-            con.execute("drop table temp.frame_shape")
-        self._write(con, suite, columns, f"select hash(f) as h from ({query}) f")
+        self._write(
+            con, suite, _query_columns(con, query), f"select hash(f) as h from ({query}) f"
+        )
 
     def _write(
         self, con: duckdb.DuckDBPyConnection, suite: str, columns: list[tuple[str, str]],
