@@ -25,9 +25,9 @@ and the rest is clustered (step 3). Nothing is quadratic in papers: similarities
 per chunk against the topic centroids only.
 
 Secondary topics (``topic_neighbours``): the topics at least ``secondary_similarity`` close
-to a paper, among its ``max_topics_per_paper`` nearest. The last published run's lists are kept
-in the lake, so a run compares the papers with the topics whose centroid moved, and compares
-only new papers with every topic.
+to a paper, among its ``max_topics_per_paper`` nearest. The last published run's lists (up to
+``NEIGHBOUR_DEPTH`` times longer) are kept in the lake, so a run compares the papers with the
+topics whose centroid moved, and compares only new papers with every topic.
 
 Themes (``assign_themes``): registry topics keep their theme; a new topic joins the nearest theme
 when at least ``theme_join_similarity`` close; the remaining topics are grouped by ward
@@ -534,9 +534,11 @@ def topic_neighbours(
     cache: pd.DataFrame,
     params: TopicParams,
 ) -> Any:
-    """Each paper's nearest topics: the (at most ``max_topics_per_paper``) topics whose centroid
-    is at least ``secondary_similarity`` close, nearest first, ties by topic id, its own
-    primary topic included (int_paper_topics_secondary keeps the others as secondary topics).
+    """Each paper's nearest topics: the topics whose centroid is at least
+    ``secondary_similarity`` close, nearest first, ties by topic id, its own primary topic
+    included; at most ``NEIGHBOUR_DEPTH`` x ``max_topics_per_paper`` of them, and at least
+    ``max_topics_per_paper`` when that many are that close (int_paper_topics_secondary keeps the
+    first ``max_topics_per_paper``, less the primary topic, as secondary topics).
 
     papers: paper_id, content_hash, embedding; topics: this run's topic_id and centroid
     (``topic_table``); registry: the last published run's topics (topic_id, centroid,
@@ -545,12 +547,15 @@ def topic_neighbours(
     and embedding model; empty on a full refresh).
 
     Only what changed is computed: a cached paper keeps its similarities to the topics whose
-    centroid equals the registry's (bit for bit) and is compared with the other topics only;
-    papers not in the cache, or whose cached list was cut short and holds a changed topic,
-    are compared with every topic. Similarities are float64 dot products rounded to float32,
-    so a reused value is the one a full computation gives (float32 BLAS results depend on the
-    matrix shapes; float64 ones differ far below a float32 step). Returns an Arrow table with
-    NEIGHBOUR_COLUMNS, one row per paper.
+    centroid equals the registry's (bit for bit) and is compared with the other topics only. A
+    list cut short is exact up to its last pair, so it stays in use, less its changed topics
+    (and with the changed topics that now rank before that pair), while it holds
+    ``max_topics_per_paper`` pairs: a day's moved topics shorten it, they do not send the paper
+    back to every topic. New papers, and lists cut shorter than that, are compared with every
+    topic. Similarities are float64 dot products rounded to float32, so a reused value is the
+    one a full computation gives (float32 BLAS results depend on the matrix shapes; float64
+    ones differ far below a float32 step). Returns an Arrow table with NEIGHBOUR_COLUMNS, one
+    row per paper.
     """
     papers = papers.sort_values("paper_id", ignore_index=True)
     vectors = _normalise(_stack(papers["embedding"])) if len(papers) else np.zeros((0, 0))
@@ -574,17 +579,19 @@ def topic_neighbours(
     order = np.lexsort((cols, -sims, rows))
     rows, cols, sims = rows[order], cols[order], sims[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
-    nearest_k = rank < params.max_topics_per_paper
-    return _neighbour_table(papers, rows[nearest_k], keys[cols[nearest_k]], sims[nearest_k],
-                            complete)
+    listed = rank < NEIGHBOUR_DEPTH * params.max_topics_per_paper
+    return _neighbour_table(papers, rows[listed], keys[cols[listed]], sims[listed], complete)
 
 
 NEIGHBOUR_COLUMNS = ["paper_id", "content_hash", "topic_ids", "similarities", "complete"]
+# a list holds up to this many times max_topics_per_paper topics: the margin a cached list can
+# lose to moved topics before the paper is compared with every topic again
+NEIGHBOUR_DEPTH = 4
 
 
 def neighbour_params(params: TopicParams) -> str:
     """The settings a paper's cached neighbours depend on (beside its text and the centroids)."""
-    return f"{params.secondary_similarity!r}/{params.max_topics_per_paper}"
+    return f"{params.secondary_similarity!r}/{params.max_topics_per_paper}/{NEIGHBOUR_DEPTH}"
 
 
 def _neighbour_pairs(
@@ -596,44 +603,59 @@ def _neighbour_pairs(
     params: TopicParams,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(paper row, topic column, similarity) of the paper-topic pairs at least
-    ``secondary_similarity`` close that can be among a paper's k nearest (each paper's k
-    nearest of the topics compared afresh, and its cached pairs of kept topics), and per paper
-    whether every topic that close is among them (``complete``)."""
+    ``secondary_similarity`` close that can be in a paper's list (``topic_neighbours``), and per
+    paper whether every topic that close is among them (``complete``)."""
     k, threshold = params.max_topics_per_paper, params.secondary_similarity
-    column = {key: i for i, key in enumerate(keys)}
+    depth = NEIGHBOUR_DEPTH * k
     n = len(vectors)
     covered = cached["params"].notna().to_numpy()
     old_complete = cached["complete"].fillna(False).to_numpy(dtype=bool)
     # cached pairs, by paper row: the column of a kept topic, -1 for a changed or retired one
     old_ids = cached["topic_ids"][covered]
     old_rows = np.repeat(np.flatnonzero(covered), old_ids.map(len).to_numpy(dtype=np.int64))
-    old_cols = np.array([column.get(t, -1) for ids in old_ids for t in ids], dtype=np.int64)
+    old_keys = _flat(old_ids, str)
+    old_cols = pd.Index(keys).get_indexer(old_keys).astype(np.int64)
     old_cols[old_cols >= 0] = np.where(kept[old_cols[old_cols >= 0]], old_cols[old_cols >= 0], -1)
-    old_sims = np.array(
-        [s for sims in cached["similarities"][covered] for s in sims], dtype=np.float32
-    )
-    lost = np.zeros(n, dtype=bool)
-    lost[old_rows[old_cols < 0]] = True
-    whole = ~covered | (lost & ~old_complete)  # compared with every topic
+    old_sims = _flat(cached["similarities"][covered], np.float32)
+    reused = old_cols >= 0
+    # a list cut short is known up to its last pair: compared afresh when fewer than k of its
+    # pairs are kept (so its first k could lie beyond that pair)
+    short = np.bincount(old_rows[reused], minlength=n) < k
+    whole = ~covered | (short & ~old_complete)  # compared with every topic
     part = np.flatnonzero(~whole)
     changed = np.flatnonzero(~kept)
     w_rows, w_cols, w_sims, w_counts = _nearest_above(
-        vectors, np.flatnonzero(whole), centroids, threshold, k
+        vectors, np.flatnonzero(whole), centroids, threshold, depth
     )
     p_rows, p_cols, p_sims, p_counts = _nearest_above(
-        vectors, part, centroids[changed], threshold, k
+        vectors, part, centroids[changed], threshold, depth
     )
-    reused = ~whole[old_rows] & (old_cols >= 0)
-    rows = np.concatenate([np.flatnonzero(whole)[w_rows], part[p_rows], old_rows[reused]])
-    cols = np.concatenate([w_cols, changed[p_cols], old_cols[reused]])
-    sims = np.concatenate([w_sims, p_sims, old_sims[reused]])
+    p_rows, p_cols = part[p_rows], changed[p_cols]
+    # a changed topic joins a list cut short only when it ranks before the list's last pair
+    last = np.zeros(n, dtype=np.int64)
+    last[old_rows] = np.arange(len(old_rows))  # the last pair of each cached list
+    joins = old_complete[p_rows]
+    cut = np.flatnonzero(~joins)
+    bound = last[p_rows[cut]]
+    joins[cut] = (p_sims[cut] > old_sims[bound]) | (
+        (p_sims[cut] == old_sims[bound]) & (keys[p_cols[cut]] < old_keys[bound])
+    )
+    reused &= ~whole[old_rows]
+    rows = np.concatenate([np.flatnonzero(whole)[w_rows], p_rows[joins], old_rows[reused]])
+    cols = np.concatenate([w_cols, p_cols[joins], old_cols[reused]])
+    sims = np.concatenate([w_sims, p_sims[joins], old_sims[reused]])
     # how many topics are that close: counted afresh, or the kept cached ones and the changed
     counts = np.bincount(old_rows[reused], minlength=n)
     counts[whole] = w_counts
     counts[part] += p_counts
-    complete = counts <= k
+    complete = counts <= depth
     complete[part] &= old_complete[part]
     return rows, cols, sims, complete
+
+
+def _flat(lists: pd.Series, dtype: Any) -> np.ndarray:
+    """The values of a column of lists, one after the other."""
+    return np.concatenate([np.zeros(0, dtype), *lists]).astype(dtype, copy=False)
 
 
 def _nearest_above(

@@ -1,5 +1,5 @@
--- each paper's secondary topics: its nearest close topics (int_paper_topic_neighbours) other
--- than its primary topic, at most max_topics_per_paper - 1
+-- each paper's secondary topics: its max_topics_per_paper nearest close topics
+-- (int_paper_topic_neighbours) other than its primary topic, at most max_topics_per_paper - 1
 with assigned as (
     select * from {{ ref('int_paper_topics_assigned') }}
 ),
@@ -27,7 +27,9 @@ ranked as (
         ) as secondary_rank
     from nearest_topics
     inner join assigned on nearest_topics.paper_id = assigned.paper_id
-    where nearest_topics.topic_id <> assigned.topic_id
+    where
+        nearest_topics.nearness <= {{ var('topics')['max_topics_per_paper'] }}
+        and nearest_topics.topic_id <> assigned.topic_id
 ),
 
 final as (
