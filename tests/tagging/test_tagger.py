@@ -131,3 +131,32 @@ def test_empty_and_one_sentence_abstracts_get_a_clear_status(shared_data, tag_se
     n = dict(lake.execute("select paper_id, n_keyphrases from tagged_papers").fetchall())
     assert n["empty"] == n["blank"] == n["tiny"] == 0 < n["one-sentence"]
     assert counts.empty == 3 and counts.tagged == 1
+
+
+def test_phrases_and_documents_are_embedded_as_keyberts_backends_embed_them(
+    shared_data, tag_settings: Settings, embedding_model
+):
+    """KeyBERT's ranking runs on our vectors: the default backend's phrase vectors are those of
+    KeyBERT's Model2VecBackend over the same static model, its document vectors those of its
+    SentenceTransformerBackend (unit rows), though the tagger loads the models itself."""
+    import numpy as np
+    from keybert.backend import Model2VecBackend, SentenceTransformerBackend
+    from model2vec import StaticModel
+
+    from flows.stages.tagging.embedder import base_model_path, get_embedder
+
+    papers = read_hf_daily(shared_data, 5)
+    docs = [f"{p['title']}. {p['abstract']}" for p in papers]
+    phrases = ["graph neural networks", "large language models", "diffusion", "a", "x" * 300]
+    ours = get_embedder(tag_settings.tagging, embedding_model)
+
+    def unit(vectors: np.ndarray) -> np.ndarray:  # a phrase of unknown words: zeros
+        vectors = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+    static = Model2VecBackend(StaticModel.from_pretrained(str(embedding_model)))
+    assert np.array_equal(ours.embed_phrases(phrases), unit(static.embed(phrases)))
+    full = SentenceTransformerBackend(str(base_model_path()))
+    full.embedding_model.max_seq_length = tag_settings.tagging.doc_max_seq_length
+    assert np.allclose(ours.embed_docs(docs), unit(full.embed(docs)), atol=1e-6)

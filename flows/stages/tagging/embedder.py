@@ -89,19 +89,22 @@ def ensure_model(settings: Settings) -> Path:
 
 
 class Embedder:
-    """KeyBERT with its embedding backend; ``embed_docs`` / ``embed_phrases`` return unit rows."""
+    """The backend's embedding models; ``embed_docs`` / ``embed_phrases`` return unit rows.
+
+    KeyBERT's ranking of a document's candidates runs on these vectors
+    (``flows.stages.tagging.ranking``). The static model is loaded with model2vec itself (what
+    KeyBERT's ``Model2VecBackend`` calls): importing ``keybert`` imports sentence-transformers,
+    transformers and torch, 7 s of a daily run that the static model does not use.
+    """
 
     def __init__(self, tagging: TaggingSettings, path: Path) -> None:
-        from keybert import KeyBERT
-
         self.tagging = tagging
         self._st = None
         self._static = None
         if tagging.backend in ("model2vec", "hybrid"):
-            from keybert.backend import Model2VecBackend
             from model2vec import StaticModel
 
-            self._static = Model2VecBackend(StaticModel.from_pretrained(str(path)))
+            self._static = StaticModel.from_pretrained(str(path))
         if tagging.backend in ("sentence-transformers", "hybrid"):
             import torch
             from sentence_transformers import SentenceTransformer
@@ -109,14 +112,12 @@ class Embedder:
             if tagging.torch_threads:
                 torch.set_num_threads(tagging.torch_threads)
             self._st = SentenceTransformer(str(base_model_path()), device="cpu")
-        # KeyBERT over the document model (the static one for backend "model2vec")
-        self.keybert = KeyBERT(model=self._st if self._st is not None else self._static)
 
     def _embed(self, texts: list[str], static: bool, max_seq_length: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         if static:
-            vectors = self._static.embed(texts)
+            vectors = self._static.encode(texts, show_progress_bar=False)
         else:
             self._st.max_seq_length = max_seq_length
             vectors = self._st.encode(texts, batch_size=self.tagging.encode_batch_size)
