@@ -3,9 +3,8 @@
 dbt, its Python models' libraries (BERTopic, UMAP with numba's cache, scikit-learn) and Great
 Expectations take seconds to import, in every run, whatever the day's size. The pipeline flow
 starts this worker as soon as it holds the run lock; the worker imports them (``warm_up``) while
-the flow ingests and tags (one core each on a 2-core machine), Great Expectations last and in a
-thread beside the transform, then runs the calls the flow sends it, one at a time. A run that
-ends before the transform (nothing changed) stops it unused.
+the flow ingests and tags (one core each on a 2-core machine), then runs the calls the flow
+sends it, one at a time. A run that ends before the transform (nothing changed) stops it unused.
 
 A call's exception comes back to the caller and is raised there; a worker that dies (killed,
 out of memory) fails the call with :class:`StageWorkerDied`. The worker ends when the flow
@@ -35,29 +34,19 @@ class StageWorkerDied(RuntimeError):
 
 
 def warm_up() -> None:
-    """Import what the transform imports (dbt and the modules its Python models use), then start
-    importing what the gate imports in a thread and return: the transform's call need not wait
-    for Great Expectations (4-5 s of CPU), which the gate needs only after ``dbt build``."""
+    """Import what the transform and the gate import (the modules dbt's Python models use)."""
     import dbt.adapters.duckdb  # noqa: F401
     import dbt.cli.main  # noqa: F401
+    import great_expectations  # noqa: F401
 
     import flows.lib.claims.table  # noqa: F401
     import flows.lib.topic_labels  # noqa: F401
     import flows.stages.transform  # noqa: F401
+    import flows.stages.validate  # noqa: F401
     from flows.lib.topics import import_umap_cached
 
     import_umap_cached()
     import hdbscan  # noqa: F401
-
-    threading.Thread(target=_import_gate, name="import-gate", daemon=True).start()
-
-
-def _import_gate() -> None:
-    """Import the gate's modules; a failure shows when the gate imports them itself."""
-    with suppress(Exception):
-        import great_expectations  # noqa: F401
-
-        import flows.stages.validate  # noqa: F401
 
 
 class StageWorker:
