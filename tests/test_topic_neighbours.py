@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.lib.topics import NEIGHBOUR_DEPTH, centroids_of, neighbour_params, topic_neighbours
 from flows.settings import TopicSettings
@@ -129,7 +130,7 @@ def test_lists_reused_day_after_day_while_a_few_topics_move_keep_the_nearest_top
         lists = topic_neighbours(papers, topics, registry, _as_cache(lists), PARAMS)
         afresh = topic_neighbours(papers, topics, registry, NO_CACHE, PARAMS)
         _assert_same_nearest(lists, afresh)
-        lengths = pa.compute.list_value_length(lists.column("topic_ids")).to_numpy()
+        lengths = pc.list_value_length(lists.column("topic_ids")).to_numpy()
         shorter += int((lengths < DEPTH).sum())
         assert (lengths >= K).all()  # every paper has more than K topics that close here
     assert shorter > 0  # cut lists were reused less their moved topics
